@@ -1,0 +1,29 @@
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import type { ConsoleServices } from './console-services.js';
+import { securityControlsApi } from './st/index.js';
+import { ST_PREFIX } from './st/links.js';
+import { registerTokenRoute } from './token-route.js';
+
+export interface ServerOptions {
+  logger: Logger | false;
+  tls?: { cert: string | Buffer; key: string | Buffer };
+}
+
+/** Assembles the HTTP server: health check, token login, and the API route modules. */
+export async function buildServer(services: ConsoleServices, options: ServerOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: options.logger === false ? undefined : options.logger,
+    logger: options.logger === false ? false : undefined,
+    https: options.tls ? { cert: options.tls.cert, key: options.tls.key } : null,
+    bodyLimit: 10 * 1024 * 1024,
+    routerOptions: { caseSensitive: false, ignoreTrailingSlash: true },
+    // Redact credentials in request logs.
+    disableRequestLogging: false,
+  } as any) as unknown as FastifyInstance;
+
+  app.get('/health', async () => ({ status: 'ok' }));
+  registerTokenRoute(app, services);
+  await app.register(async (scope) => securityControlsApi(scope, services), { prefix: ST_PREFIX });
+  return app;
+}

@@ -1,0 +1,202 @@
+/**
+ * The assessment engine for Debian-family machines: which patches are missing or installed on
+ * one machine, given its inventory and a catalog view. Pure and synchronous; no I/O.
+ *
+ * Candidate selection reproduces apt's policy with default pinning (no /etc/apt/preferences),
+ * so "missing" means exactly what `apt list --upgradable` lists:
+ *
+ * - every available version gets the priority of the best archive it is in: 500, or 1 with
+ *   `NotAutomatic: yes`, or 100 with `NotAutomatic: yes` + `ButAutomaticUpgrades: yes`;
+ *   the installed version gets at least 100 (it is in the dpkg status file);
+ * - walking versions from highest to lowest, the candidate is the first version with the
+ *   highest priority, and the walk stops at the installed version: below it only priorities of
+ *   1000 and more count, which default pinning never gives;
+ * - a package is upgradable when its candidate is higher than the installed version.
+ *
+ * Missing updates are grouped into patches by (release, candidate source name, candidate
+ * source version). A package whose installed version is its candidate and comes from a
+ * security or updates archive makes an installed patch, grouped the same way.
+ */
+import type { AvailableVersion, CatalogView } from '../catalog/catalog-view.js';
+import { INSTALLED_VERSION_PIN_PRIORITY } from '../catalog/catalog-view.js';
+import type { InstalledPackage, Inventory } from '../inventory/types.js';
+import { compareDpkgVersions } from '../versions/dpkg.js';
+import { bulletinIdOf, patchIdOf, patchTitleOf, type PatchIdentity } from './patch-identity.js';
+import type { Assessment, PatchFinding, PatchPackageFinding, PatchType } from './types.js';
+
+/**
+ * Whether dpkg has a current version of the package: apt ignores the versions of packages in
+ * state `not-installed` or `config-files` (status letters `n` and `c` of `db:Status-Abbrev`).
+ * A missing status is read as installed.
+ */
+export function hasInstalledVersion(pkg: InstalledPackage): boolean {
+  const state = pkg.status.charCodeAt(1);
+  return state !== 0x6e /* n */ && state !== 0x63 /* c */;
+}
+
+/** Position of the installed version in the last {@link candidateIndex} walk; -1 = not available. */
+let installedIndex = -1;
+
+/**
+ * apt's candidate among `versions` (highest first) for a package installed at `installed`:
+ * the index of the chosen version, or -1 when the candidate is the installed version and the
+ * catalog does not carry it. Also sets {@link installedIndex}. Throws when `installed` is not
+ * a valid Debian version.
+ */
+function candidateIndex(versions: readonly AvailableVersion[], installed: string): number {
+  installedIndex = -1;
+  let best = -1;
+  let bestPriority = -1;
+  for (let i = 0; i < versions.length; i++) {
+    const available = versions[i];
+    const order = available.version === installed ? 0 : compareDpkgVersions(available.version, installed);
+    // Default pinning never reaches 1000, the only priority that may choose a lower version.
+    if (order < 0) break;
+    let priority = available.priority;
+    if (order === 0) {
+      if (priority < INSTALLED_VERSION_PIN_PRIORITY) priority = INSTALLED_VERSION_PIN_PRIORITY;
+      installedIndex = i;
+    }
+    // Strictly greater: on equal priority the higher version, met first, stays.
+    if (priority > bestPriority) {
+      best = i;
+      bestPriority = priority;
+    }
+    if (order === 0) return best;
+  }
+  // The installed version is only in the status file (priority 100) and lower than all seen.
+  return bestPriority < INSTALLED_VERSION_PIN_PRIORITY ? -1 : best;
+}
+
+interface PatchGroup {
+  identity: PatchIdentity;
+  missing: PatchPackageFinding[];
+  missingFromSecurity: boolean;
+  installed: PatchPackageFinding[];
+  installedFromSecurity: boolean;
+}
+
+function groupFor(groups: Map<string, PatchGroup>, available: AvailableVersion): PatchGroup {
+  const release = available.origin.release;
+  const { sourceName, sourceVersion } = available.record;
+  const key = `${release}\u0000${sourceName}\u0000${sourceVersion}`;
+  let group = groups.get(key);
+  if (group === undefined) {
+    group = {
+      identity: { release, sourceName, sourceVersion },
+      missing: [],
+      missingFromSecurity: false,
+      installed: [],
+      installedFromSecurity: false,
+    };
+    groups.set(key, group);
+  }
+  return group;
+}
+
+function byPackage(a: PatchPackageFinding, b: PatchPackageFinding): number {
+  if (a.name !== b.name) return a.name < b.name ? -1 : 1;
+  if (a.architecture !== b.architecture) return a.architecture < b.architecture ? -1 : 1;
+  return 0;
+}
+
+function finding(group: PatchGroup): PatchFinding {
+  const missing = group.missing.length > 0;
+  const patchType: PatchType = (missing ? group.missingFromSecurity : group.installedFromSecurity)
+    ? 'SecurityPatch'
+    : 'NonSecurityPatch';
+  const packages = missing ? group.missing : group.installed;
+  if (packages.length > 1) packages.sort(byPackage);
+  const { identity } = group;
+  return {
+    patchId: patchIdOf(identity),
+    bulletinId: bulletinIdOf(identity),
+    title: patchTitleOf(identity, patchType),
+    release: identity.release,
+    sourceName: identity.sourceName,
+    sourceVersion: identity.sourceVersion,
+    patchType,
+    vendorSeverity: 'None',
+    cves: [],
+    state: missing ? 'Missing' : 'Installed',
+    packages,
+  };
+}
+
+/**
+ * Assesses one machine. Patches are sorted by bulletin id. A patch that some packages still
+ * miss is `Missing` even when other packages of the same source version are already updated
+ * (those are then not listed). Installed packages whose version cannot be parsed are skipped.
+ */
+export function assessInventory(inventory: Inventory, view: CatalogView): Assessment {
+  const availability = view.availabilityFor(inventory.aptSources, {
+    native: inventory.architecture,
+    foreign: inventory.foreignArchitectures,
+  });
+  const groups = new Map<string, PatchGroup>();
+
+  for (const pkg of inventory.packages) {
+    if (!hasInstalledVersion(pkg)) continue;
+    const versions = availability.versionsOf(pkg.name, pkg.architecture);
+    if (versions === undefined) continue;
+    let chosen: number;
+    try {
+      chosen = candidateIndex(versions, pkg.version);
+    } catch {
+      continue;
+    }
+    if (chosen < 0) continue;
+    const candidate = versions[chosen];
+
+    if (chosen !== installedIndex) {
+      const group = groupFor(groups, candidate);
+      group.missing.push({
+        name: pkg.name,
+        // The installed package's architecture, as `apt list --upgradable` prints it (the
+        // candidate may be `all` where the installed version is not, or the reverse).
+        architecture: pkg.architecture,
+        installedVersion: pkg.version,
+        candidateVersion: candidate.version,
+        suites: candidate.suites.slice(),
+      });
+      if (candidate.fromSecurity) group.missingFromSecurity = true;
+    } else if (candidate.fromSecurity || candidate.fromUpdates) {
+      const group = groupFor(groups, candidate);
+      group.installed.push({
+        name: pkg.name,
+        architecture: pkg.architecture,
+        installedVersion: pkg.version,
+        candidateVersion: candidate.version,
+        suites: candidate.suites.slice(),
+      });
+      if (candidate.fromSecurity) group.installedFromSecurity = true;
+    }
+  }
+
+  const patches: PatchFinding[] = [];
+  let missingCount = 0;
+  for (const group of groups.values()) {
+    const patch = finding(group);
+    if (patch.state === 'Missing') missingCount++;
+    patches.push(patch);
+  }
+  patches.sort((a, b) =>
+    a.bulletinId !== b.bulletinId
+      ? a.bulletinId < b.bulletinId
+        ? -1
+        : 1
+      : a.patchId < b.patchId
+        ? -1
+        : a.patchId > b.patchId
+          ? 1
+          : 0,
+  );
+
+  return {
+    patches,
+    missingCount,
+    installedCount: patches.length - missingCount,
+    rebootRequired: inventory.reboot.required,
+    definitionVersion: view.definitionVersion,
+  };
+}

@@ -1,0 +1,45 @@
+/** What a scan reports for one patch on one machine. */
+export type PatchState = 'Missing' | 'Installed' | 'InstalledPendingReboot';
+
+export type PatchType = 'SecurityPatch' | 'NonSecurityPatch';
+export type VendorSeverity = 'None' | 'Critical' | 'Important' | 'Moderate' | 'Low';
+
+/** One binary package a patch updates, as seen on this machine. */
+export interface PatchPackageFinding {
+  name: string;
+  architecture: string;
+  installedVersion: string;
+  /** The version apt would install (for an installed patch: the installed version). */
+  candidateVersion: string;
+  /** Archive names (`Suite:`) the candidate is available from, e.g. `["oldstable-security"]`. */
+  suites: string[];
+}
+
+/**
+ * One patch: the binary packages of one source package that one candidate source version
+ * updates, in one release. Stable identity: UUID v5 of (release, source, source version).
+ */
+export interface PatchFinding {
+  patchId: string;
+  bulletinId: string;
+  title: string;
+  /** Release codename, e.g. `bookworm`. */
+  release: string;
+  sourceName: string;
+  sourceVersion: string;
+  patchType: PatchType;
+  vendorSeverity: VendorSeverity;
+  cves: string[];
+  state: PatchState;
+  packages: PatchPackageFinding[];
+}
+
+export interface Assessment {
+  /** Sorted by bulletinId for stable output. */
+  patches: PatchFinding[];
+  missingCount: number;
+  installedCount: number;
+  rebootRequired: boolean;
+  /** Definition version of the catalog snapshot used. */
+  definitionVersion: string;
+}

@@ -1,0 +1,130 @@
+import type { Logger } from 'pino';
+import type { PatchwardenDb } from '../db/database.js';
+import type { Inventory } from '../inventory/types.js';
+import type { AptSourceEntry } from './sources/apt-repo/types.js';
+import { aptDistributionKey as releaseKey, syncAptRepositories, type AptReleaseValidators } from './sources/apt-repo/repository-sync.js';
+import { CatalogView } from './catalog-view.js';
+import {
+  loadCatalogSnapshot, readCatalogDefinition, readReleaseValidators, storeChangedReleases, touchReleases,
+  type CatalogDefinition, type ChangedRelease,
+} from './catalog-store.js';
+
+export interface CatalogSyncReport {
+  /** Distributions whose metadata changed and was stored. */
+  changed: string[];
+  /** Distributions checked and found unchanged, or checked recently enough to skip. */
+  unchanged: string[];
+  /** One clear message per distribution that could not be synced. */
+  errors: string[];
+  /** True when at least one of the requested distributions has data in the catalog. */
+  anyIndexAvailable: boolean;
+  definition: CatalogDefinition;
+  /** Packages stored by this sync. */
+  packagesStored: number;
+}
+
+export interface CatalogServiceOptions {
+  /** A distribution checked less than this long ago is not checked again (default 60 s). */
+  recheckAfterMs?: number;
+  /** Extra keyrings trusted for sources that name none (default: apt's trusted keyrings). */
+  systemKeyrings?: string[];
+  /** Progress of a sync, for the CLI. */
+  onProgress?: (message: string) => void;
+}
+
+/**
+ * The catalog: synced from apt repositories, stored in the database, and served to the
+ * assessment engine as an in-memory view that is rebuilt only when the definition changes.
+ */
+export class CatalogService {
+  private syncChain: Promise<unknown> = Promise.resolve();
+  private cachedView?: CatalogView;
+  private viewLoading?: Promise<CatalogView>;
+
+  constructor(private readonly db: PatchwardenDb, private readonly log: Logger, private readonly options: CatalogServiceOptions = {}) {}
+
+  /** Syncs the repositories an inventory uses, for its architectures. */
+  syncForInventory(inventory: Inventory): Promise<CatalogSyncReport> {
+    return this.syncSources(inventory.aptSources, [inventory.architecture, ...inventory.foreignArchitectures]);
+  }
+
+  /**
+   * Brings the given sources up to date. Syncs run one at a time (a second caller waits and
+   * then usually finds everything fresh); conditional requests make unchanged data cheap.
+   */
+  syncSources(entries: AptSourceEntry[], architectures: string[], options: { force?: boolean } = {}): Promise<CatalogSyncReport> {
+    const run = this.syncChain.then(() => this.runSync(entries, architectures, options.force ?? false));
+    this.syncChain = run.catch(() => undefined);
+    return run;
+  }
+
+  private async runSync(entries: AptSourceEntry[], architectures: string[], force: boolean): Promise<CatalogSyncReport> {
+    const wanted = entries.filter((e) => e.enabled && e.type === 'deb');
+    const validators = await readReleaseValidators(this.db);
+    const recheckAfter = this.options.recheckAfterMs ?? 60_000;
+    const now = Date.now();
+    const fresh = new Set<string>();
+    if (!force) {
+      for (const entry of wanted) {
+        const known = validators.get(releaseKey(entry.uri, entry.suite));
+        if (known && now - Date.parse(known.syncedAt) < recheckAfter) fresh.add(releaseKey(entry.uri, entry.suite));
+      }
+    }
+    const toCheck = wanted.filter((e) => !fresh.has(releaseKey(e.uri, e.suite)));
+    const report: CatalogSyncReport = {
+      changed: [], unchanged: [...fresh], errors: [], anyIndexAvailable: false,
+      definition: await readCatalogDefinition(this.db), packagesStored: 0,
+    };
+    if (toCheck.length > 0) {
+      const result = await syncAptRepositories(toCheck, {
+        hostArchitectures: architectures,
+        previous: (key: string) => validators.get(key),
+        systemKeyrings: this.options.systemKeyrings,
+        onProgress: this.options.onProgress,
+      });
+      const changed: ChangedRelease[] = [];
+      const unchanged: Array<{ uri: string; dist: string; validators: AptReleaseValidators }> = [];
+      for (const dist of result.distributions) {
+        if (dist.unchanged) {
+          unchanged.push({ uri: dist.uri, dist: dist.dist, validators: dist.validators });
+          report.unchanged.push(releaseKey(dist.uri, dist.dist));
+          continue;
+        }
+        changed.push({
+          uri: dist.uri, dist: dist.dist, info: dist.release!, validators: dist.validators,
+          indexes: dist.indexes.map((index) => ({
+            component: index.component, architecture: index.architecture, path: index.path, sha256: index.sha256, packages: index.packages,
+          })),
+        });
+        report.changed.push(releaseKey(dist.uri, dist.dist));
+        report.packagesStored += dist.indexes.reduce((n, index) => n + index.packages.length, 0);
+      }
+      report.errors.push(...result.errors.map((e) => e.message));
+      const stamp = new Date().toISOString();
+      await touchReleases(this.db, unchanged, stamp);
+      report.definition = await storeChangedReleases(this.db, changed, stamp);
+      if (changed.length > 0) this.log.info({ changed: report.changed, definitionVersion: report.definition.version }, 'catalog updated');
+      for (const error of report.errors) this.log.warn({ error }, 'catalog source failed');
+    }
+    const stored = await readReleaseValidators(this.db);
+    report.anyIndexAvailable = wanted.some((e) => stored.has(releaseKey(e.uri, e.suite)));
+    return report;
+  }
+
+  async definition(): Promise<CatalogDefinition> {
+    return readCatalogDefinition(this.db);
+  }
+
+  /** The view of the current definition; rebuilt once after each change, shared meanwhile. */
+  async currentView(): Promise<CatalogView> {
+    const definition = await readCatalogDefinition(this.db);
+    if (this.cachedView && this.cachedView.definitionVersion === definition.version) return this.cachedView;
+    if (!this.viewLoading) {
+      this.viewLoading = loadCatalogSnapshot(this.db)
+        .then((snapshot) => (this.cachedView = new CatalogView(snapshot)))
+        .finally(() => { this.viewLoading = undefined; });
+    }
+    const view = await this.viewLoading;
+    return view.definitionVersion === definition.version ? view : this.currentView();
+  }
+}

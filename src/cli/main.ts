@@ -1,0 +1,21 @@
+#!/usr/bin/env node
+import { Command, CommanderError } from 'commander';
+import { serveCommand } from './serve-command.js';
+import { adminCommand } from './admin-command.js';
+import { productVersion } from '../api/console.js';
+
+const program = new Command('patchwarden')
+  .description('patchwarden: self-hosted patch management console')
+  .version(productVersion())
+  .showHelpAfterError()
+  .addCommand(serveCommand())
+  .addCommand(adminCommand());
+
+program.exitOverride();
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  if (error instanceof CommanderError) process.exit(error.exitCode);
+  process.stderr.write(`patchwarden: ${(error as Error).message}\n`);
+  process.exit(1);
+}

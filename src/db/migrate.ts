@@ -1,0 +1,25 @@
+import { Migrator, type Migration, type MigrationProvider } from 'kysely';
+import type { PatchwardenDb } from './database.js';
+import { foundationMigration } from './migrations/0001-foundation.js';
+
+/** Migrations in order; names are permanent once released. */
+function migrationsFor(db: PatchwardenDb): Record<string, Migration> {
+  return {
+    '0001-foundation': foundationMigration(db.dialect),
+  };
+}
+
+/**
+ * Brings the schema up to date. Safe to run at every start and from several processes:
+ * applied migrations are recorded and skipped, and Kysely's migrator takes a lock.
+ */
+export async function migrateToLatest(db: PatchwardenDb): Promise<string[]> {
+  const provider: MigrationProvider = { getMigrations: async () => migrationsFor(db) };
+  const migrator = new Migrator({ db: db.kysely, provider });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) {
+    const failed = results?.find((r) => r.status === 'Error');
+    throw new Error(`database migration ${failed?.migrationName ?? ''} failed on ${db.location}: ${(error as Error).message ?? String(error)}`);
+  }
+  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}

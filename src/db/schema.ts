@@ -1,0 +1,165 @@
+import type { Generated } from 'kysely';
+
+/**
+ * Table types for Kysely. Portable across SQLite and PostgreSQL: booleans are stored as
+ * integers 0/1, timestamps as ISO-8601 text, structured values as JSON text.
+ */
+export interface PatchwardenTables {
+  settings: SettingsTable;
+  users: UsersTable;
+  apt_releases: AptReleasesTable;
+  apt_indexes: AptIndexesTable;
+  apt_packages: AptPackagesTable;
+  machines: MachinesTable;
+  scan_templates: ScanTemplatesTable;
+  scans: ScansTable;
+  scan_machines: ScanMachinesTable;
+  scan_machine_patches: ScanMachinePatchesTable;
+  operations: OperationsTable;
+}
+
+export interface SettingsTable {
+  key: string;
+  value: string;
+}
+
+export interface UsersTable {
+  id: Generated<number>;
+  username: string;
+  /** scrypt$N$r$p$salt$hash — never the password itself. */
+  password_hash: string;
+  role: string;
+  created_at: string;
+}
+
+export interface AptReleasesTable {
+  id: Generated<number>;
+  uri: string;
+  dist: string;
+  origin: string;
+  label: string;
+  suite: string;
+  codename: string;
+  version: string;
+  release_date: string;
+  not_automatic: number;
+  but_automatic_upgrades: number;
+  inrelease_sha256: string;
+  /** JSON of what conditional re-fetching needs (ETag, Last-Modified, Valid-Until, ...). */
+  validators: string;
+  synced_at: string;
+}
+
+export interface AptIndexesTable {
+  id: Generated<number>;
+  release_id: number;
+  component: string;
+  architecture: string;
+  path: string;
+  sha256: string;
+  package_count: number;
+}
+
+export interface AptPackagesTable {
+  index_id: number;
+  name: string;
+  version: string;
+  architecture: string;
+  source_name: string;
+  source_version: string;
+}
+
+export interface MachinesTable {
+  id: Generated<number>;
+  name: string;
+  dns_name: string | null;
+  domain: string | null;
+  os_name: string | null;
+  last_scanned_at: string | null;
+  /** The last collected inventory as JSON, re-assessable without the machine. */
+  last_inventory: string | null;
+  created_at: string;
+}
+
+export interface ScanTemplatesTable {
+  id: string;
+  name: string;
+  description: string;
+  creator: string;
+  is_system: number;
+  path: string;
+  thread_count: number;
+  /** JSON of the template's patch filter in the domain model. */
+  patch_filter: string;
+  created_at: string;
+}
+
+export interface ScansTable {
+  id: string;
+  name: string;
+  template_id: string;
+  user_name: string;
+  user_id: number;
+  console_name: string;
+  started_on: string;
+  updated_on: string;
+  is_complete: number;
+  definition_version: string | null;
+  definition_date: string | null;
+  expected_result_total: number;
+  received_result_count: number;
+  /** JSON of the normalised start request (endpoint names, groups, options). */
+  request: string;
+}
+
+export interface ScanMachinesTable {
+  id: Generated<number>;
+  scan_id: string;
+  machine_id: number | null;
+  endpoint: string;
+  name: string;
+  dns_name: string | null;
+  domain: string | null;
+  /** Pending | Running | Done */
+  state: string;
+  completed_on: string | null;
+  error_number: number | null;
+  error_description: string | null;
+  installed_patch_count: number;
+  missing_patch_count: number;
+}
+
+export interface ScanMachinePatchesTable {
+  id: Generated<number>;
+  scan_machine_id: number;
+  patch_id: string;
+  bulletin_id: string;
+  kb: string;
+  patch_type: string;
+  product_id: string;
+  product_name: string;
+  scan_state: string;
+  vendor_severity: string;
+  title: string;
+  release: string;
+  source_name: string;
+  source_version: string;
+  /** JSON array of PatchPackageFinding. */
+  packages: string;
+  cves: string;
+}
+
+export interface OperationsTable {
+  id: string;
+  operation: string;
+  /** Running | Succeeded | Failed | Cancelled */
+  status: string;
+  percent_complete: number;
+  created: string;
+  last_action: string;
+  /** API-relative path of the resulting resource, e.g. `patch/scans/{id}`. */
+  resource_path: string | null;
+  error: string | null;
+  user_id: number;
+}
+

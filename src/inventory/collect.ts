@@ -1,0 +1,60 @@
+/**
+ * Collecting an inventory: run a probe on a machine through a {@link MachineShell} (one round
+ * trip) and parse what it printed.
+ */
+import { LocalMachineShell } from './collectors/local.js';
+import type { MachineShell } from './machine-shell.js';
+import { DEBIAN_PROBE_SCRIPT, parseDebianProbeOutputWithProblems } from './probes/debian.js';
+import type { Inventory } from './types.js';
+
+/** Used when no timeout is given: a large machine lists a few thousand packages. */
+export const DEFAULT_COLLECTION_TIMEOUT_MS = 120_000;
+
+export interface CollectOptions {
+  timeoutMs?: number;
+  /** How the shell reaches the machine; by default `local` for a LocalMachineShell, else `ssh`. */
+  collector?: Inventory['collector'];
+  /** Receives problems that did not stop the collection (bad source lines, unreadable files). */
+  onProblem?: (problem: string) => void;
+}
+
+/** The machine could not be collected; the message names the machine and the cause. */
+export class InventoryCollectionError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'InventoryCollectionError';
+  }
+}
+
+function lastLines(text: string, count: number): string {
+  return text.trimEnd().split('\n').slice(-count).join('\n');
+}
+
+/** Collects a Debian/Ubuntu machine's inventory with the Debian probe. */
+export async function collectDebianInventory(shell: MachineShell, options: CollectOptions = {}): Promise<Inventory> {
+  const collector = options.collector ?? (shell instanceof LocalMachineShell ? 'local' : 'ssh');
+  const result = await shell.run(DEBIAN_PROBE_SCRIPT, { timeoutMs: options.timeoutMs ?? DEFAULT_COLLECTION_TIMEOUT_MS });
+  const finishedAt = new Date();
+  const stderrTail = result.stderr.trim() === '' ? '' : `; stderr: ${lastLines(result.stderr, 5)}`;
+  if (result.exitCode !== 0) {
+    throw new InventoryCollectionError(
+      `inventory probe on ${shell.describe()} exited with status ${result.exitCode}${stderrTail}`,
+    );
+  }
+  let parsed;
+  try {
+    parsed = parseDebianProbeOutputWithProblems(result.stdout, collector, finishedAt);
+  } catch (error) {
+    throw new InventoryCollectionError(
+      `cannot read the inventory of ${shell.describe()}: ${(error as Error).message}${stderrTail}`,
+      { cause: error },
+    );
+  }
+  for (const problem of parsed.problems) options.onProblem?.(problem);
+  return parsed.inventory;
+}
+
+/** Collects the inventory of the machine this process runs on. */
+export function collectLocalInventory(options: CollectOptions = {}): Promise<Inventory> {
+  return collectDebianInventory(new LocalMachineShell(), { collector: 'local', ...options });
+}
