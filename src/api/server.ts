@@ -18,8 +18,6 @@ export async function buildServer(services: ConsoleServices, options: ServerOpti
     https: options.tls ? { cert: options.tls.cert, key: options.tls.key } : null,
     bodyLimit: 10 * 1024 * 1024,
     routerOptions: { caseSensitive: false, ignoreTrailingSlash: true },
-    // Redact credentials in request logs.
-    disableRequestLogging: false,
   } as any) as unknown as FastifyInstance;
 
   app.get('/health', async () => ({ status: 'ok' }));

@@ -381,8 +381,11 @@ export class CatalogView {
       const table: VersionsByName = new Map();
       for (const [name, byVersion] of byName) {
         const versions: AvailableVersion[] = [];
-        for (const builder of byVersion.values()) versions.push(finishVersion(builder));
-        if (versions.length > 1) versions.sort((a, b) => compareDpkgVersions(b.version, a.version));
+        if (byVersion.size === 1) {
+          for (const builder of byVersion.values()) versions.push(finishVersion(builder));
+        } else {
+          for (const builder of mergeEquivalentVersions([...byVersion.values()])) versions.push(finishVersion(builder));
+        }
         table.set(name, versions);
       }
       byArchitecture.set(arch, table);
@@ -393,6 +396,34 @@ export class CatalogView {
       byArchitecture,
     );
   }
+}
+
+/**
+ * Sorts version builders highest first and merges spellings dpkg orders as equal (`1.0` and
+ * `1.0-0`, `0:1.0` and `1.0`) into the first one: apt would never upgrade from one to the
+ * other, and afterwards every version in a list is strictly higher than the next.
+ */
+function mergeEquivalentVersions(builders: VersionBuilder[]): VersionBuilder[] {
+  builders.sort((a, b) => compareDpkgVersions(b.version, a.version));
+  const merged: VersionBuilder[] = [builders[0]];
+  for (let i = 1; i < builders.length; i++) {
+    const previous = merged[merged.length - 1];
+    const builder = builders[i];
+    if (compareDpkgVersions(previous.version, builder.version) !== 0) {
+      merged.push(builder);
+      continue;
+    }
+    const pairs = previous.origins.map((origin, j) => ({ origin, record: previous.records[j] }));
+    for (let j = 0; j < builder.origins.length; j++) {
+      if (!pairs.some((p) => p.origin.indexId === builder.origins[j].indexId)) {
+        pairs.push({ origin: builder.origins[j], record: builder.records[j] });
+      }
+    }
+    pairs.sort((a, b) => a.origin.indexId - b.origin.indexId);
+    previous.origins = pairs.map((p) => p.origin);
+    previous.records = pairs.map((p) => p.record);
+  }
+  return merged;
 }
 
 function finishVersion(builder: VersionBuilder): AvailableVersion {

@@ -1,0 +1,46 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openDatabase } from '../../src/db/database.js';
+import { migrateToLatest } from '../../src/db/migrate.js';
+import { freshDatabaseUrl, testStore } from '../support/test-database.js';
+
+test(`migrations apply once and are idempotent on ${testStore()}`, async (t) => {
+  const dataDir = await mkdtemp(join(tmpdir(), 'patchwarden-migrate-'));
+  const database = await freshDatabaseUrl();
+  t.after(async () => {
+    await database.drop();
+    await rm(dataDir, { recursive: true, force: true });
+  });
+  const db = openDatabase({ dataDir, databaseUrl: database.url });
+  try {
+    assert.equal(db.dialect, testStore());
+    const first = await migrateToLatest(db);
+    assert.deepEqual(first, ['0001-foundation']);
+    await db.kysely.insertInto('settings').values({ key: 'probe', value: 'kept' }).execute();
+    // A second start, and two concurrent ones, apply nothing and lose nothing.
+    assert.deepEqual(await migrateToLatest(db), []);
+    const again = openDatabase({ dataDir, databaseUrl: database.url });
+    try {
+      const results = await Promise.all([migrateToLatest(db), migrateToLatest(again)]);
+      assert.deepEqual(results, [[], []]);
+    } finally {
+      await again.close();
+    }
+    const row = await db.kysely.selectFrom('settings').select('value').where('key', '=', 'probe').executeTakeFirst();
+    assert.equal(row?.value, 'kept');
+    for (const table of ['users', 'apt_releases', 'apt_indexes', 'apt_packages', 'machines', 'scans', 'scan_machines', 'scan_machine_patches', 'operations', 'scan_templates']) {
+      const count = await db.kysely.selectFrom(table as 'users').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+      assert.equal(Number(count.n), 0, `${table} starts empty`);
+    }
+  } finally {
+    await db.close();
+  }
+});
+
+test('a DATABASE_URL that is neither PostgreSQL nor SQLite is refused with a clear message', () => {
+  assert.throws(() => openDatabase({ dataDir: '/nonexistent', databaseUrl: 'mysql://root:hunter2@db/x' }),
+    (error: Error) => /postgres:\/\//.test(error.message) && !error.message.includes('hunter2'));
+});
