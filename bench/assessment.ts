@@ -222,7 +222,8 @@ function buildFleet(host: Inventory, snapshot: CatalogSnapshot): Inventory[] {
       if (random() >= share) return p; // unchanged packages are shared between machines
       const older = olderByPackage[i];
       const version = older.length > 0 && random() < 0.7 ? older[Math.floor(random() * older.length)] : `${p.version}~`;
-      return { ...p, version };
+      // Same property order as the host's objects: one object shape across the fleet.
+      return { name: p.name, architecture: p.architecture, version, status: p.status, sourceName: p.sourceName, sourceVersion: p.sourceVersion };
     });
     const hostname = `bench-${String(n).padStart(5, '0')}`;
     fleet.push({

@@ -38,38 +38,83 @@ export function hasInstalledVersion(pkg: InstalledPackage): boolean {
 let installedIndex = -1;
 
 /**
- * apt's candidate among `versions` (highest first) for a package installed at `installed`:
- * the index of the chosen version, or -1 when the candidate is the installed version and the
- * catalog does not carry it. Also sets {@link installedIndex}. Throws when `installed` is not
- * a valid Debian version.
+ * apt's candidate among `versions` (highest first, no two equal in dpkg's order) for a
+ * package installed at `installed`: the index of the chosen version, or -1 when the candidate
+ * is the installed version and the catalog does not carry it. Also sets {@link installedIndex}.
+ * Throws when `installed` is not a valid Debian version.
  */
 function candidateIndex(versions: readonly AvailableVersion[], installed: string): number {
+  // `higher` = how many versions are higher than the installed one. Usually the installed
+  // version is in the catalog with the same spelling, and no version needs comparing.
   installedIndex = -1;
+  let higher = -1;
+  for (let i = 0; i < versions.length; i++) {
+    if (versions[i].version === installed) {
+      installedIndex = higher = i;
+      break;
+    }
+  }
+  if (higher < 0) {
+    higher = versions.length;
+    for (let i = 0; i < versions.length; i++) {
+      const order = compareDpkgVersions(versions[i].version, installed);
+      if (order <= 0) {
+        higher = i;
+        if (order === 0) installedIndex = i; // same version, other spelling (`1.0` / `1.0-0`)
+        break;
+      }
+    }
+  }
+
+  // Highest priority wins; on equal priority the higher version, met first, stays (strict >).
+  // The walk ends at the installed version: below it only priorities of 1000 and more count,
+  // which default pinning never gives.
   let best = -1;
   let bestPriority = -1;
-  for (let i = 0; i < versions.length; i++) {
-    const available = versions[i];
-    const order = available.version === installed ? 0 : compareDpkgVersions(available.version, installed);
-    // Default pinning never reaches 1000, the only priority that may choose a lower version.
-    if (order < 0) break;
-    let priority = available.priority;
-    if (order === 0) {
-      if (priority < INSTALLED_VERSION_PIN_PRIORITY) priority = INSTALLED_VERSION_PIN_PRIORITY;
-      installedIndex = i;
-    }
-    // Strictly greater: on equal priority the higher version, met first, stays.
-    if (priority > bestPriority) {
+  for (let i = 0; i < higher; i++) {
+    if (versions[i].priority > bestPriority) {
       best = i;
-      bestPriority = priority;
+      bestPriority = versions[i].priority;
     }
-    if (order === 0) return best;
   }
-  // The installed version is only in the status file (priority 100) and lower than all seen.
-  return bestPriority < INSTALLED_VERSION_PIN_PRIORITY ? -1 : best;
+  // The installed version has at least the status file's priority.
+  const installedPriority =
+    installedIndex < 0
+      ? INSTALLED_VERSION_PIN_PRIORITY
+      : Math.max(versions[installedIndex].priority, INSTALLED_VERSION_PIN_PRIORITY);
+  return installedPriority > bestPriority ? installedIndex : best;
+}
+
+/** What groups packages into one patch; computed once per catalog version and remembered. */
+interface PatchKey {
+  /** `release NUL source NUL sourceVersion` */
+  name: string;
+  identity: PatchIdentity;
+  patchId: string;
+  bulletinId: string;
+}
+
+const patchKeys = new WeakMap<AvailableVersion, PatchKey>();
+
+function patchKeyOf(available: AvailableVersion): PatchKey {
+  let key = patchKeys.get(available);
+  if (key === undefined) {
+    const release = available.origin.release;
+    const { sourceName, sourceVersion } = available.record;
+    const identity: PatchIdentity = { release, sourceName, sourceVersion };
+    key = {
+      name: `${release}\u0000${sourceName}\u0000${sourceVersion}`,
+      identity,
+      patchId: patchIdOf(identity),
+      bulletinId: bulletinIdOf(identity),
+    };
+    patchKeys.set(available, key);
+  }
+  return key;
 }
 
 interface PatchGroup {
-  identity: PatchIdentity;
+  key: PatchKey;
   missing: PatchPackageFinding[];
   missingFromSecurity: boolean;
   installed: PatchPackageFinding[];
@@ -77,19 +122,11 @@ interface PatchGroup {
 }
 
 function groupFor(groups: Map<string, PatchGroup>, available: AvailableVersion): PatchGroup {
-  const release = available.origin.release;
-  const { sourceName, sourceVersion } = available.record;
-  const key = `${release}\u0000${sourceName}\u0000${sourceVersion}`;
-  let group = groups.get(key);
+  const key = patchKeyOf(available);
+  let group = groups.get(key.name);
   if (group === undefined) {
-    group = {
-      identity: { release, sourceName, sourceVersion },
-      missing: [],
-      missingFromSecurity: false,
-      installed: [],
-      installedFromSecurity: false,
-    };
-    groups.set(key, group);
+    group = { key, missing: [], missingFromSecurity: false, installed: [], installedFromSecurity: false };
+    groups.set(key.name, group);
   }
   return group;
 }
@@ -107,10 +144,10 @@ function finding(group: PatchGroup): PatchFinding {
     : 'NonSecurityPatch';
   const packages = missing ? group.missing : group.installed;
   if (packages.length > 1) packages.sort(byPackage);
-  const { identity } = group;
+  const { identity, patchId, bulletinId } = group.key;
   return {
-    patchId: patchIdOf(identity),
-    bulletinId: bulletinIdOf(identity),
+    patchId,
+    bulletinId,
     title: patchTitleOf(identity, patchType),
     release: identity.release,
     sourceName: identity.sourceName,

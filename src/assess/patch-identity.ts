@@ -20,20 +20,9 @@ export interface PatchIdentity {
   sourceVersion: string;
 }
 
-// Machines of one fleet share most patches; remembering ids saves a SHA-1 per finding.
-const MAX_REMEMBERED_IDS = 50_000;
-const rememberedIds = new Map<string, string>();
-
 /** UUID v5 of `release/source/sourceVersion` in {@link DEBIAN_PATCH_ID_NAMESPACE}. */
 export function patchIdOf(identity: PatchIdentity): string {
-  const name = `${identity.release}/${identity.sourceName}/${identity.sourceVersion}`;
-  let id = rememberedIds.get(name);
-  if (id === undefined) {
-    id = uuidV5(name, DEBIAN_PATCH_ID_NAMESPACE);
-    if (rememberedIds.size >= MAX_REMEMBERED_IDS) rememberedIds.clear();
-    rememberedIds.set(name, id);
-  }
-  return id;
+  return uuidV5(`${identity.release}/${identity.sourceName}/${identity.sourceVersion}`, DEBIAN_PATCH_ID_NAMESPACE);
 }
 
 /** Readable, stable bulletin id, e.g. `DEB-bookworm-openssl-3.0.17-1~deb12u1`. */
