@@ -34,6 +34,36 @@ export function hasInstalledVersion(pkg: InstalledPackage): boolean {
   return state !== 0x6e /* n */ && state !== 0x63 /* c */;
 }
 
+/**
+ * Where an installed version the catalog does not list sits among `versions`, remembered per
+ * list: a fleet runs the same few old versions on many machines, and comparing Debian versions
+ * is the most expensive step of an assessment. The answer is `2 × (number of higher versions)`,
+ * plus 1 when the version at that position is equal in dpkg's order (another spelling).
+ */
+const positions = new WeakMap<readonly AvailableVersion[], Map<string, number>>();
+/** Bound on remembered versions per list (a list is forgotten wholesale when it fills up). */
+const MAX_POSITIONS_PER_LIST = 256;
+
+function positionAmong(versions: readonly AvailableVersion[], installed: string): number {
+  let known = positions.get(versions);
+  let position = known?.get(installed);
+  if (position !== undefined) return position;
+  position = versions.length * 2;
+  for (let i = 0; i < versions.length; i++) {
+    const order = compareDpkgVersions(versions[i].version, installed);
+    if (order <= 0) {
+      position = i * 2 + (order === 0 ? 1 : 0);
+      break;
+    }
+  }
+  if (known === undefined || known.size >= MAX_POSITIONS_PER_LIST) {
+    known = new Map();
+    positions.set(versions, known);
+  }
+  known.set(installed, position);
+  return position;
+}
+
 /** Position of the installed version in the last {@link candidateIndex} walk; -1 = not available. */
 let installedIndex = -1;
 
@@ -55,15 +85,9 @@ function candidateIndex(versions: readonly AvailableVersion[], installed: string
     }
   }
   if (higher < 0) {
-    higher = versions.length;
-    for (let i = 0; i < versions.length; i++) {
-      const order = compareDpkgVersions(versions[i].version, installed);
-      if (order <= 0) {
-        higher = i;
-        if (order === 0) installedIndex = i; // same version, other spelling (`1.0` / `1.0-0`)
-        break;
-      }
-    }
+    const position = positionAmong(versions, installed);
+    higher = position >> 1;
+    if ((position & 1) === 1) installedIndex = higher; // same version, other spelling (`1.0` / `1.0-0`)
   }
 
   // Highest priority wins; on equal priority the higher version, met first, stays (strict >).
@@ -92,6 +116,8 @@ interface PatchKey {
   identity: PatchIdentity;
   patchId: string;
   bulletinId: string;
+  securityTitle: string;
+  title: string;
 }
 
 const patchKeys = new WeakMap<AvailableVersion, PatchKey>();
@@ -107,6 +133,8 @@ function patchKeyOf(available: AvailableVersion): PatchKey {
       identity,
       patchId: patchIdOf(identity),
       bulletinId: bulletinIdOf(identity),
+      securityTitle: patchTitleOf(identity, 'SecurityPatch'),
+      title: patchTitleOf(identity, 'NonSecurityPatch'),
     };
     patchKeys.set(available, key);
   }
@@ -148,7 +176,7 @@ function finding(group: PatchGroup): PatchFinding {
   return {
     patchId,
     bulletinId,
-    title: patchTitleOf(identity, patchType),
+    title: patchType === 'SecurityPatch' ? group.key.securityTitle : group.key.title,
     release: identity.release,
     sourceName: identity.sourceName,
     sourceVersion: identity.sourceVersion,

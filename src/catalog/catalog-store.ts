@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { PatchwardenDb } from '../db/database.js';
 import { insertBatchSize } from '../db/database.js';
 import { readSetting, writeSetting } from '../db/settings-store.js';
@@ -81,6 +82,17 @@ export async function storeChangedReleases(db: PatchwardenDb, changed: ChangedRe
           release_id: releaseId, component: index.component, architecture: index.architecture, path: index.path,
           sha256: index.sha256, package_count: index.packages.length,
         }).returning('id').executeTakeFirstOrThrow();
+        if (db.dialect === 'postgres') {
+          // One array parameter per column: far fewer round trips and parameters than VALUES rows.
+          for (let i = 0; i < index.packages.length; i += 25_000) {
+            const chunk = index.packages.slice(i, i + 25_000);
+            await sql`INSERT INTO apt_packages (index_id, name, version, architecture, source_name, source_version)
+              SELECT ${indexId}::integer, * FROM unnest(${chunk.map((p) => p.package)}::text[], ${chunk.map((p) => p.version)}::text[],
+                ${chunk.map((p) => p.architecture)}::text[], ${chunk.map((p) => p.sourceName)}::text[], ${chunk.map((p) => p.sourceVersion)}::text[])`
+              .execute(trx);
+          }
+          continue;
+        }
         for (let i = 0; i < index.packages.length; i += batch) {
           const rows = index.packages.slice(i, i + batch).map((p) => ({
             index_id: indexId, name: p.package, version: p.version, architecture: p.architecture,

@@ -73,6 +73,7 @@ function describeNetworkError(error: unknown): string {
   const err = error as Error & { cause?: { code?: string; message?: string } };
   const cause = err.cause;
   if (cause?.code !== undefined) return `${cause.code}${cause.message !== undefined ? ` (${cause.message})` : ''}`;
+  if (cause?.message !== undefined) return `${err.message}: ${cause.message}`;
   return err.message;
 }
 
@@ -97,7 +98,10 @@ export async function httpGet(url: string, options: HttpGetOptions): Promise<Htt
     try {
       let response: Response;
       try {
-        response = await options.fetchImpl(url, { headers: options.headers, signal: controller.signal, redirect: 'follow' });
+        // identity: hashes are over the bytes as published; a server adding Content-Encoding
+        // (some do for .gz files) would otherwise have fetch decode them behind our back.
+        const headers = { 'accept-encoding': 'identity', ...options.headers };
+        response = await options.fetchImpl(url, { headers, signal: controller.signal, redirect: 'follow' });
       } catch (error) {
         const reason = timedOut ? `no response within ${options.idleTimeoutMs} ms` : describeNetworkError(error);
         throw new AptFetchError('network', url, `GET ${url} failed: ${reason}`);

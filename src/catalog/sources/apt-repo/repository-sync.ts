@@ -59,7 +59,9 @@ export type AptSyncProblemKind =
   | 'missing-index'
   | 'size'
   | 'hash'
-  | 'decompress';
+  | 'decompress'
+  /** An unexpected failure inside the sync (a bug): the message says what. */
+  | 'internal';
 
 /** An error or warning about one distribution. */
 export interface AptSyncProblem {
@@ -285,7 +287,7 @@ function toFailure(error: unknown): DistributionFailure {
     return new DistributionFailure(kind, error.message);
   }
   if (error instanceof AptReleaseFormatError) return new DistributionFailure('release-format', error.message);
-  return new DistributionFailure('network', (error as Error)?.message ?? String(error));
+  return new DistributionFailure('internal', error instanceof Error ? `${error.name}: ${error.message}` : String(error));
 }
 
 /** One index to fetch, with its candidate files (best compression first). */
