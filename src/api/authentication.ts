@@ -35,6 +35,8 @@ export class RequestAuthenticator {
       const decoded = Buffer.from(value, 'base64').toString('utf8');
       const colon = decoded.indexOf(':');
       if (colon < 0) throw new AuthenticationRequiredError('malformed Basic credentials: expected base64 of user:password');
+      // No user name holds U+0000 (PostgreSQL could not even compare it): refuse before the lookup.
+      if (decoded.slice(0, colon).includes('\u0000')) throw new AuthenticationRequiredError('invalid user name or password');
       const user = await this.passwords.authenticate(decoded.slice(0, colon), decoded.slice(colon + 1));
       if (!user) throw new AuthenticationRequiredError('invalid user name or password');
       return user;

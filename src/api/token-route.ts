@@ -16,7 +16,8 @@ export function registerTokenRoute(app: FastifyInstance, services: ConsoleServic
       if (!username || !password) {
         return reply.code(400).type('application/json').send({ message: 'username and password form fields are required' });
       }
-      const user = await services.passwords.authenticate(username, password);
+      // No user name holds U+0000 (PostgreSQL could not even compare it): refuse before the lookup.
+      const user = username.includes('\u0000') ? undefined : await services.passwords.authenticate(username, password);
       if (!user) return reply.code(401).type('application/json').send({ message: 'invalid user name or password' });
       return reply.code(201).type('text/plain; charset=utf-8').send(await services.tokens.issue(user));
     });

@@ -47,6 +47,8 @@ export class LenientFields {
     }
     if (typeof value !== 'string' && typeof value !== 'number') throw new WireRequestError(name, `${name} must be a string`);
     const text = String(value).trim();
+    // PostgreSQL cannot store U+0000 in text: refuse it here rather than fail with a 500 there.
+    if (text.includes('\u0000')) throw new WireRequestError(name, `${name} must not contain NUL (U+0000) characters`);
     if (options.required && text === '') throw new WireRequestError(name, `${name} must not be empty`);
     const max = options.maxLength ?? 1024;
     if (text.length > max) throw new WireRequestError(name, `${name} must be at most ${max} characters`);
@@ -77,6 +79,9 @@ export class LenientFields {
     const value = this.raw(name);
     if (value === undefined) return options.fallback;
     const parsed = parseWireInteger(value);
+    if (parsed === undefined && typeof value === 'string' && /^\s*-?\d+\s*$/.test(value)) {
+      throw new WireRequestError(name, `${name} must be between ${options.min} and ${options.max}; got ${truncate(value.trim())}`);
+    }
     if (parsed === undefined) throw new WireRequestError(name, `${name} must be a whole number; got ${truncate(JSON.stringify(value))}`);
     if (parsed < options.min || parsed > options.max) {
       throw new WireRequestError(name, `${name} must be between ${options.min} and ${options.max}; got ${parsed}`);
@@ -93,6 +98,7 @@ export class LenientFields {
     return items.map((item, i) => {
       if (typeof item !== 'string' || item.trim() === '') throw new WireRequestError(name, `${name}[${i}] must be a non-empty string`);
       if (item.length > 255) throw new WireRequestError(name, `${name}[${i}] must be at most 255 characters`);
+      if (item.includes('\u0000')) throw new WireRequestError(name, `${name}[${i}] must not contain NUL (U+0000) characters`);
       return item.trim();
     });
   }
@@ -112,7 +118,8 @@ export class LenientFields {
   dateTime(name: string): string | undefined {
     const text = this.string(name);
     if (text === undefined) return undefined;
-    const time = /^\d{4}-\d{2}-\d{2}([Tt ][\d:.]+([Zz]|[+-]\d{2}:?\d{2})?)?$/.test(text) ? Date.parse(text.replace(' ', 'T')) : Number.NaN;
+    const time = /^\d{4}-\d{2}-\d{2}([Tt ][\d:.]+([Zz]|[+-]\d{2}:?\d{2})?)?$/.test(text) && isCalendarDate(text.slice(0, 10))
+      ? Date.parse(text.replace(' ', 'T')) : Number.NaN;
     if (Number.isNaN(time)) throw new WireRequestError(name, `${name} must be a date such as 2024-05-01 or 2024-05-01T12:00:00Z; got "${truncate(text)}"`);
     return new Date(time).toISOString();
   }
@@ -128,8 +135,19 @@ export class LenientFields {
 
 function parseWireInteger(value: unknown): number | undefined {
   if (typeof value === 'number') return Number.isSafeInteger(value) ? value : undefined;
-  if (typeof value === 'string' && /^\s*-?\d{1,15}\s*$/.test(value)) return Number.parseInt(value, 10);
+  if (typeof value === 'string' && /^\s*-?\d{1,16}\s*$/.test(value)) {
+    const parsed = Number.parseInt(value, 10);
+    return Number.isSafeInteger(parsed) ? parsed : undefined;
+  }
   return undefined;
+}
+
+/** Whether `YYYY-MM-DD` names a real day (Date.parse rolls 2024-02-30 over to March 1st). */
+function isCalendarDate(ymd: string): boolean {
+  const [year, month, day] = ymd.split('-').map(Number);
+  const probe = new Date(0);
+  probe.setUTCFullYear(year, month - 1, day);
+  return probe.getUTCFullYear() === year && probe.getUTCMonth() === month - 1 && probe.getUTCDate() === day;
 }
 
 function truncate(text: string): string {

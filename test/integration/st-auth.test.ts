@@ -53,6 +53,8 @@ describe('requests without usable credentials get 401 with a JSON message and WW
     assertUnauthorized(await c.request('GET', scans, { auth: basicAuth('admin', 'wrong password') }), /invalid user name or password/);
     assertUnauthorized(await c.request('GET', scans, { auth: basicAuth('nobody', TEST_ADMIN_PASSWORD) }), /invalid user name or password/);
     assertUnauthorized(await c.request('GET', scans, { auth: basicAuth('admin', '') }), /invalid user name or password/);
+    // A user name no account can have (PostgreSQL cannot even compare U+0000): still a plain 401.
+    assertUnauthorized(await c.request('GET', scans, { auth: basicAuth('ad\u0000min', TEST_ADMIN_PASSWORD) }), /invalid user name or password/);
     // Another user's password does not open the admin account.
     assertUnauthorized(await c.request('GET', scans, { auth: basicAuth('admin', OPERATOR_PASSWORD) }), /invalid user name or password/);
   });
@@ -127,7 +129,7 @@ describe('accepted credentials', () => {
   });
 
   it('POST /auth refuses a wrong password (401) and missing fields (400), with JSON messages', async () => {
-    for (const fields of [{ username: 'admin', password: 'nope' }, { username: 'ghost', password: TEST_ADMIN_PASSWORD }]) {
+    for (const fields of [{ username: 'admin', password: 'nope' }, { username: 'ghost', password: TEST_ADMIN_PASSWORD }, { username: 'ad\u0000min', password: TEST_ADMIN_PASSWORD }]) {
       const answer = await login({ ...fields, token: 'true', permissions: 'true' });
       assert.equal(answer.status, 401);
       assert.match(answer.contentType, /^application\/json/);

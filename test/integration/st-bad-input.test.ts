@@ -59,6 +59,8 @@ describe('POST /patch/scans with a bad body', () => {
       [{ ...valid(), name: 'x'.repeat(256) }, /^name must be at most 255 characters$/],
       [{ ...valid(), name: { first: 'x' } }, /^name must be a string$/],
       [{ ...valid(), name: ['x'] }, /^name must be a string$/],
+      // PostgreSQL cannot store U+0000: refused up front on both stores, not a 500 on one of them.
+      [{ ...valid(), name: 'night\u0000ly' }, /^name must not contain NUL \(U\+0000\) characters$/],
     ] as const) {
       const error = assertErrorResponse(await post(body), 400, pattern);
       assert.equal(error.field, 'name');
@@ -100,6 +102,7 @@ describe('POST /patch/scans with a bad body', () => {
       [[42], /^endpointNames\[0\] must be a non-empty string$/],
       [[{ name: 'x' }], /^endpointNames\[0\] must be a non-empty string$/],
       [['x'.repeat(256)], /^endpointNames\[0\] must be at most 255 characters$/],
+      [['ok.example', 'bad\u0000.example'], /^endpointNames\[1\] must not contain NUL \(U\+0000\) characters$/],
       [Array.from({ length: 10_001 }, (_, i) => `host-${i}.example`), /^endpointNames may hold at most 10000 items$/],
     ] as const) {
       assert.equal(assertErrorResponse(await post({ ...valid(), endpointNames }), 400, pattern).field, 'endpointNames');
@@ -215,6 +218,12 @@ describe('bad ids in paths', () => {
       assertErrorResponse(await c.request('GET', `${path}?start=x`), 400, /^start must be a whole number/);
     }
     assertErrorResponse(await c.request('GET', `${ST}/patch/scans/${scanA.id}/machines/${machineA.id}/patches?includePackages=sometimes`), 400, /^includePackages must be true or false/);
+  });
+
+  it('refuses NUL characters in query filters with 400 (not a store error)', async () => {
+    for (const path of [`${ST}/patch/scans?name=a%00b`, `${ST}/patch/scanTemplates?name=%00`]) {
+      assert.equal(assertErrorResponse(await c.request('GET', path), 400, /^name must not contain NUL/).field, 'name');
+    }
   });
 });
 

@@ -345,6 +345,14 @@ describe('GET /patch/scans: paging', () => {
     for (const bad of ['0', '-3', 'first']) {
       assertErrorResponse(await c.request('GET', `${ST}/patch/scans?start=${bad}`), 400, /start/);
     }
+    // The bounds named in the messages are the real ones: the largest start is accepted (an empty page).
+    const largest = await c.request('GET', `${ST}/patch/scans?start=${Number.MAX_SAFE_INTEGER}`);
+    assert.equal(largest.status, 200, largest.text);
+    assertShape(largest.json, listShape(scanShape, false), 'scans');
+    assert.equal(largest.json.count, 0);
+    assertErrorResponse(await c.request('GET', `${ST}/patch/scans?start=${Number.MAX_SAFE_INTEGER + 1}`), 400,
+      new RegExp(`^start must be between 1 and ${Number.MAX_SAFE_INTEGER}; got 9007199254740992$`));
+    assertErrorResponse(await c.request('GET', `${ST}/patch/scans?count=99999999999999999999`), 400, /^count must be between 1 and 1000; got 99999999999999999999$/);
   });
 
   it('treats empty query values as absent', async () => {
@@ -433,6 +441,8 @@ describe('GET /patch/scans: filters', () => {
     // The same instant with a +02:00 offset selects the same scans.
     const shifted = new Date(Date.parse(pivot) + 2 * 3600_000).toISOString().replace('Z', '+02:00');
     assert.deepEqual(await query({ onOrAfter: shifted }), atOrAfter);
+    // .NET's round-trip format ("o"): seven fractional digits.
+    assert.deepEqual(await query({ onOrAfter: pivot.replace(/(\.\d{3})Z$/, '$10000Z') }), atOrAfter);
     // Date-only forms.
     assert.deepEqual(await query({ onOrAfter: '2000-01-01' }), all.map((s) => s.id).sort());
     assert.deepEqual(await query({ onOrBefore: '2000-01-01' }), []);
@@ -440,11 +450,14 @@ describe('GET /patch/scans: filters', () => {
   });
 
   it('refuses malformed dates and an inverted range, naming the parameter', async () => {
-    for (const [param, value] of [['onOrAfter', 'yesterday'], ['onOrAfter', '2024-13-45'], ['onOrBefore', '31/12/2024'], ['onOrBefore', '2024-05-01Tnoon']]) {
+    for (const [param, value] of [['onOrAfter', 'yesterday'], ['onOrAfter', '2024-13-45'], ['onOrAfter', '2024-02-30'], ['onOrAfter', '2023-02-29T00:00:00Z'],
+      ['onOrBefore', '31/12/2024'], ['onOrBefore', '2024-05-01Tnoon'], ['onOrBefore', '2024-04-31']]) {
       const body = assertErrorResponse(await c.request('GET', `${ST}/patch/scans?${param}=${encodeURIComponent(value)}`), 400, new RegExp(param));
       assert.equal(body.field, param);
     }
     assertErrorResponse(await c.request('GET', `${ST}/patch/scans?onOrAfter=2024-05-02&onOrBefore=2024-05-01`), 400, /onOrAfter/);
+    // A real leap day is a date.
+    assert.equal((await c.request('GET', `${ST}/patch/scans?onOrBefore=2024-02-29`)).status, 200);
   });
 
   it('the user of a scan is the caller', async () => {

@@ -285,6 +285,41 @@ describe('assessInventory: candidate selection (apt default pinning)', () => {
     assert.deepEqual(upgrades(result), ['digits:amd64 1.9-1 → 1.10-1', 'epochs:amd64 9.9-1 → 1:1.0-1']);
   });
 
+  it('places installed versions the catalog does not list between the versions it does', () => {
+    const view = new CatalogView(
+      snapshot([
+        index('bookworm', 'amd64', ['vim 2:9.0.1378-2+deb12u2 amd64', 'vim 2:9.0.1378-2 amd64']),
+        index('experimental', 'amd64', ['vim 2:9.1.0-1 amd64']),
+      ]),
+    );
+    const sources = [source('bookworm'), source('experimental')];
+    const cases: [string, string[]][] = [
+      ['2:9.0.1378-2+deb12u1', ['vim:amd64 2:9.0.1378-2+deb12u1 → 2:9.0.1378-2+deb12u2']],
+      ['2:9.0.1000-1', ['vim:amd64 2:9.0.1000-1 → 2:9.0.1378-2+deb12u2']],
+      ['2:9.0.1378-2+deb12u3', []], // between the release and experimental: stays
+      ['2:9.2-1', []],
+    ];
+    // Twice, so the second pass runs on remembered positions.
+    for (let pass = 0; pass < 2; pass++) {
+      for (const [version, expected] of cases) {
+        assert.deepEqual(upgrades(assessInventory(inventory([`vim ${version}`], sources), view)), expected, `${version}, pass ${pass}`);
+      }
+    }
+  });
+
+  it('treats another spelling of the same version (`1.0` / `1.0-0`) as the installed version', () => {
+    const result = assess(
+      [index('security', 'amd64', ['same 1.0-0 amd64']), index('bookworm', 'amd64', ['same 1.0 amd64'])],
+      inventory(['same 1.0']),
+    );
+    assert.equal(result.missingCount, 0);
+    const spelled = assess([index('security', 'amd64', ['same 1.0-0 amd64'])], inventory(['same 1.0']));
+    const patch = onlyPatch(spelled);
+    assert.equal(patch.state, 'Installed');
+    assert.equal(patch.packages[0].installedVersion, '1.0');
+    assert.equal(patch.packages[0].candidateVersion, '1.0-0');
+  });
+
   it('ignores packages without an available version and those dpkg has no current version of', () => {
     const result = assess(
       [index('bookworm', 'amd64', ['removed 1.1-1 amd64', 'held 1.1-1 amd64', 'purged 1.1-1 amd64'])],

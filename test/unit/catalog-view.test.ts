@@ -196,6 +196,18 @@ describe('CatalogView.availabilityFor', () => {
     assert.deepEqual(versions.map((a) => a.version), ['1.0-1']);
   });
 
+  it('merges spellings of one version that dpkg orders as equal', () => {
+    const v = view([
+      index(1, { packages: records('same 1.0 amd64', 'same 0:1.1 amd64') }),
+      index(2, { dist: 'bookworm-updates', release: facts({ suite: 'oldstable-updates', codename: 'bookworm-updates' }), packages: records('same 1.0-0 amd64', 'same 1.1 amd64') }),
+    ]);
+    const versions = v.availabilityFor([entry(), entry({ suite: 'bookworm-updates' })], AMD64).versionsOf('same', 'amd64') ?? [];
+    assert.equal(versions.length, 2);
+    assert.deepEqual(versions.map((a) => a.suites), [['oldstable', 'oldstable-updates'], ['oldstable', 'oldstable-updates']]);
+    assert.deepEqual(versions.map((a) => a.origins.map((o) => o.indexId)), [[1, 2], [1, 2]]);
+    assert.equal(versions[1].fromUpdates, true);
+  });
+
   it('shares one table between machines with the same source set and native architecture', () => {
     const v = view([index(1, { packages: records('bash 5.2.15-2+b8 amd64') }), index(2, { architecture: 'arm64' })]);
     const first = v.availabilityFor([entry()], AMD64);
