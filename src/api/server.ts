@@ -1,4 +1,4 @@
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { ConsoleServices } from './console-services.js';
 import { securityControlsApi } from './st/index.js';
@@ -19,6 +19,15 @@ export async function buildServer(services: ConsoleServices, options: ServerOpti
     bodyLimit: 10 * 1024 * 1024,
     routerOptions: { caseSensitive: false, ignoreTrailingSlash: true },
   } as any) as unknown as FastifyInstance;
+
+  // Outside the API scopes (which format their own errors): never leak internal messages.
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) return reply.code(error.statusCode).send({ message: error.message });
+    request.log.error({ err: error }, 'request failed');
+    return reply.code(500).send({ message: 'internal error; the console log has the details' });
+  });
+  app.setNotFoundHandler((request, reply) =>
+    reply.code(404).send({ message: `no such resource: ${request.method} ${request.url.split('?')[0]}` }));
 
   app.get('/health', async () => ({ status: 'ok' }));
   registerTokenRoute(app, services);

@@ -191,12 +191,8 @@ describe('links behind a proxy', () => {
       assert.equal(started.headers.get('operation-location'), `${base}/operations/${started.json.id}`);
       assert.equal(started.headers.get('location'), `${base}/patch/scans/${started.json.id}`);
       assert.equal(started.json.links.machines.href, `${base}/patch/scans/${started.json.id}/machines`);
-      const operation = await proxied.request('GET', `${ST}/operations/${started.json.id}`);
-      let done = operation.json as OperationWire;
-      while (done.status === 'Running') {
-        await new Promise((resolve) => setTimeout(resolve, 50));
-        done = (await proxied.request('GET', `${ST}/operations/${started.json.id}`)).json;
-      }
+      const done = await waitForOperation(proxied, started.headers.get('operation-location')!) as OperationWire;
+      assertShape(done, operationShape('finished'), 'operation');
       assert.equal(done.resourceLocation, `${base}/patch/scans/${started.json.id}`);
     } finally {
       await proxied.close();

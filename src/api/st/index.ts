@@ -23,6 +23,9 @@ export async function securityControlsApi(app: FastifyInstance, services: Consol
     if (error instanceof WireRequestError) return reply.code(error.status).send({ message: error.message, field: error.field });
     if (error instanceof ScanRequestError) return reply.code(error.status).send({ message: error.message, field: error.field });
     if (error instanceof AuthenticationRequiredError) return sendUnauthorized(reply, error.message);
+    if (error.statusCode === 415) {
+      return reply.code(415).send({ message: `unsupported Content-Type "${request.headers['content-type'] ?? ''}": send the body as JSON with Content-Type: application/json` });
+    }
     if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) {
       return reply.code(error.statusCode).send({ message: error.message });
     }
