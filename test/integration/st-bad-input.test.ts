@@ -147,6 +147,8 @@ describe('POST /patch/scans with a bad body', () => {
     }
     // A JSON text sent as text/plain is still not an object.
     assertErrorResponse(await c.request('POST', `${ST}/patch/scans`, { rawBody: JSON.stringify(valid()), headers: { 'content-type': 'text/plain' } }), 400, /JSON object/);
+    // A form body (PowerShell's default content type) is refused, naming what to send instead.
+    assertErrorResponse(await c.request('POST', `${ST}/patch/scans`, { rawBody: 'name=x', headers: { 'content-type': 'application/x-www-form-urlencoded' } }), 415, /application\/json/);
     // No body at all: the first required field is missing.
     assertErrorResponse(await c.request('POST', `${ST}/patch/scans`), 400, /^name is required$/);
   });
