@@ -2,6 +2,7 @@ import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { ConsoleServices } from './console-services.js';
 import { securityControlsApi } from './st/index.js';
+import { patchManagementApi } from './pm/index.js';
 import { ST_PREFIX } from './st/links.js';
 import { registerTokenRoute } from './token-route.js';
 
@@ -32,5 +33,6 @@ export async function buildServer(services: ConsoleServices, options: ServerOpti
   app.get('/health', async () => ({ status: 'ok' }));
   registerTokenRoute(app, services);
   await app.register(async (scope) => securityControlsApi(scope, services), { prefix: ST_PREFIX });
+  await app.register(async (scope) => patchManagementApi(scope, services), { prefix: '/pm' });
   return app;
 }

@@ -4,6 +4,7 @@ import type { Inventory } from '../inventory/types.js';
 import type { AptSourceEntry } from './sources/apt-repo/types.js';
 import { aptDistributionKey as releaseKey, syncAptRepositories, type AptReleaseValidators } from './sources/apt-repo/repository-sync.js';
 import { CatalogView } from './catalog-view.js';
+import { patchEntriesFromSnapshot, upsertPatches } from './patch-catalog.js';
 import {
   loadCatalogSnapshot, readCatalogDefinition, readReleaseValidators, storeChangedReleases, touchReleases,
   type CatalogDefinition, type ChangedRelease,
@@ -103,12 +104,27 @@ export class CatalogService {
       const stamp = new Date().toISOString();
       await touchReleases(this.db, unchanged, stamp);
       report.definition = await storeChangedReleases(this.db, changed, stamp);
+      if (changed.length > 0) await this.refreshPatchCatalog(changed, Date.parse(stamp));
       if (changed.length > 0) this.log.info({ changed: report.changed, definitionVersion: report.definition.version }, 'catalog updated');
       for (const error of report.errors) this.log.warn({ error }, 'catalog source failed');
     }
     const stored = await readReleaseValidators(this.db);
     report.anyIndexAvailable = wanted.some((e) => stored.has(releaseKey(e.uri, e.suite)));
     return report;
+  }
+
+  /** Security and updates suites publish patches: list them in the patch catalog. */
+  private async refreshPatchCatalog(changed: ChangedRelease[], nowMs: number): Promise<void> {
+    const indexes = changed.flatMap((release) => release.indexes.map((index) => ({
+      id: 0, uri: release.uri, dist: release.dist, component: index.component, architecture: index.architecture,
+      release: {
+        origin: release.info.origin, label: release.info.label, suite: release.info.suite, codename: release.info.codename,
+        notAutomatic: release.info.notAutomatic, butAutomaticUpgrades: release.info.butAutomaticUpgrades,
+      },
+      packages: index.packages,
+    })));
+    const entries = patchEntriesFromSnapshot({ definitionVersion: '', definitionDate: '', indexes }, nowMs);
+    await this.db.kysely.transaction().execute((trx) => upsertPatches(trx, entries, nowMs));
   }
 
   async definition(): Promise<CatalogDefinition> {

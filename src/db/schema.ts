@@ -16,6 +16,11 @@ export interface PatchwardenTables {
   scan_machines: ScanMachinesTable;
   scan_machine_patches: ScanMachinePatchesTable;
   operations: OperationsTable;
+  patches: PatchesTable;
+  patch_cves: PatchCvesTable;
+  patch_qids: PatchQidsTable;
+  vulnerabilities: VulnerabilitiesTable;
+  asset_patch_status: AssetPatchStatusTable;
 }
 
 export interface SettingsTable {
@@ -79,6 +84,11 @@ export interface MachinesTable {
   /** The last collected inventory as JSON, re-assessable without the machine. */
   last_inventory: string | null;
   created_at: string;
+  /** The machine's id in the Patch Management API (a UUID). */
+  asset_uuid: string | null;
+  /** e.g. `debian:12`. */
+  os_identifier: string | null;
+  architecture: string | null;
 }
 
 export interface ScanTemplatesTable {
@@ -163,3 +173,58 @@ export interface OperationsTable {
   user_id: number;
 }
 
+
+/** One patch of the catalog (from repository updates now, advisories later). */
+export interface PatchesTable {
+  id: string;
+  title: string;
+  bulletin: string;
+  kb: string;
+  vendor: string;
+  platform: string;
+  patch_type: string;
+  is_security: number;
+  vendor_severity: string;
+  release: string;
+  source_name: string;
+  source_version: string;
+  /** JSON array of architectures. */
+  architectures: string;
+  /** JSON array of {packageName, architecture}. */
+  package_details: string;
+  reboot_required: number;
+  /** Epoch milliseconds. */
+  published_ms: number;
+  modified_ms: number;
+}
+
+export interface PatchCvesTable {
+  patch_id: string;
+  cve: string;
+}
+
+export interface PatchQidsTable {
+  patch_id: string;
+  qid: number;
+}
+
+export interface VulnerabilitiesTable {
+  qid: number;
+  title: string;
+  /** 1 (minimal) to 5 (urgent). */
+  severity: number;
+  vuln_type: string;
+  detected_ms: number | null;
+  /** JSON array of CVE ids. */
+  cves: string;
+}
+
+/** A machine's current state for one patch, from its latest successful scan. */
+export interface AssetPatchStatusTable {
+  machine_id: number;
+  patch_id: string;
+  /** Missing | Installed | InstalledPendingReboot */
+  state: string;
+  scan_id: string;
+  updated_at: string;
+}

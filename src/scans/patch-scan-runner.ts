@@ -1,4 +1,6 @@
+import { randomUUID } from 'node:crypto';
 import { v5 as uuidV5 } from 'uuid';
+import { patchEntryFromFinding, upsertPatches } from '../catalog/patch-catalog.js';
 import type { Logger } from 'pino';
 import type { Transaction } from 'kysely';
 import type { PatchwardenDb } from '../db/database.js';
@@ -28,6 +30,21 @@ export function applyPatchFilter(patches: PatchFinding[], filter: PatchFilter): 
     && (p.patchType !== 'NonSecurityPatch' || filter.nonSecurityPatchSeverities.length === 0 || filter.nonSecurityPatchSeverities.includes(p.vendorSeverity)));
 }
 
+/**
+ * A machine's current patch status is that of its latest scan: the previous status is replaced,
+ * and every patch found becomes (or stays) a patch of the catalog.
+ */
+async function foldIntoAssetStatus(trx: Transaction<PatchwardenTables>, machineId: number, scanId: string, patches: PatchFinding[], vendor: string, now: string): Promise<void> {
+  const nowMs = Date.parse(now);
+  await upsertPatches(trx, patches.map((p) => patchEntryFromFinding(p, vendor, nowMs)), nowMs);
+  await trx.deleteFrom('asset_patch_status').where('machine_id', '=', machineId).execute();
+  for (let i = 0; i < patches.length; i += 500) {
+    await trx.insertInto('asset_patch_status').values(patches.slice(i, i + 500).map((p) => ({
+      machine_id: machineId, patch_id: p.patchId, state: p.state, scan_id: scanId, updated_at: now,
+    }))).execute();
+  }
+}
+
 /** Scans one machine of a scan: collect, bring the catalog up to date, assess, store. */
 export class PatchScanRunner {
   constructor(
@@ -54,7 +71,7 @@ export class PatchScanRunner {
       const view = await this.catalog.currentView();
       const assessment = assessInventory(inventory, view);
       const patches = applyPatchFilter(assessment.patches, template.patchFilter);
-      await this.storeResult(task, inventory, { ...assessment, patches }, view.definitionDate, sync.errors);
+      await this.storeResult(task, inventory, { ...assessment, patches }, assessment.patches, view.definitionDate, sync.errors);
     } catch (error) {
       const scanError = error instanceof MachineScanError ? error
         : new MachineScanError(ScanErrorNumber.AssessmentFailed, `assessment failed: ${(error as Error).message}`);
@@ -81,7 +98,7 @@ export class PatchScanRunner {
     return inventory;
   }
 
-  private async storeResult(task: ScanMachineTask, inventory: Inventory, assessment: Assessment, definitionDate: string, warnings: string[]): Promise<void> {
+  private async storeResult(task: ScanMachineTask, inventory: Inventory, assessment: Assessment, allPatches: PatchFinding[], definitionDate: string, warnings: string[]): Promise<void> {
     const now = new Date().toISOString();
     const missing = assessment.patches.filter((p) => p.state === 'Missing').length;
     const installed = assessment.patches.length - missing;
@@ -89,9 +106,12 @@ export class PatchScanRunner {
       const machineRow = {
         dns_name: inventory.host.fqdn || null, domain: inventory.host.domain || null, os_name: inventory.os.prettyName,
         last_scanned_at: now, last_inventory: JSON.stringify(inventory),
+        os_identifier: `${inventory.os.id}:${inventory.os.versionId}`, architecture: inventory.architecture,
       };
-      const { id: machineId } = await trx.insertInto('machines').values({ name: inventory.host.hostname, ...machineRow, created_at: now })
-        .onConflict((oc) => oc.column('name').doUpdateSet(machineRow)).returning('id').executeTakeFirstOrThrow();
+      const { id: machineId } = await trx.insertInto('machines').values({
+        name: inventory.host.hostname, ...machineRow, created_at: now, asset_uuid: randomUUID(),
+      }).onConflict((oc) => oc.column('name').doUpdateSet(machineRow)).returning('id').executeTakeFirstOrThrow();
+      await foldIntoAssetStatus(trx, machineId, task.scanId, allPatches, inventory.os.prettyName.split(' ')[0] || 'Debian', now);
       for (let i = 0; i < assessment.patches.length; i += 500) {
         await trx.insertInto('scan_machine_patches').values(assessment.patches.slice(i, i + 500).map((p) => ({
           scan_machine_id: task.scanMachineId, patch_id: p.patchId, bulletin_id: p.bulletinId,

@@ -1,0 +1,7 @@
+import type { FastifyInstance } from 'fastify';
+import type { ConsoleServices } from '../console-services.js';
+
+export function registerPatchCatalogRoutes(app: FastifyInstance, services: ConsoleServices): void {
+  void app;
+  void services;
+}
