@@ -96,8 +96,11 @@ export interface PmQqlErrorBody {
   };
 }
 
-/** Error code sent in `_error.errorCode` for every QQL problem. */
-export const PM_QQL_ERROR_CODE = '400';
+/**
+ * Error code sent in `_error.errorCode` for every QQL problem; the same value as the Patch
+ * Management API's `PmErrorCode.InvalidQuery` (a test holds the two together).
+ */
+export const PM_QQL_ERROR_CODE = '1002';
 
 /**
  * Turns a QQL error into the PM API's 400 response. `parameter` names the request field the

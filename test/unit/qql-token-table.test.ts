@@ -82,3 +82,8 @@ test('pmQqlErrorResponse gives the PM API 400 body with position, found and expe
   // The body is plain JSON.
   assert.deepEqual(JSON.parse(JSON.stringify(pmQqlErrorResponse(syntax).body)), pmQqlErrorResponse(syntax).body);
 });
+
+test('the QQL error code is the Patch Management API\'s invalid-query code', async () => {
+  const { PmErrorCode } = await import('../../src/api/pm/pm-errors.js');
+  assert.equal(PM_QQL_ERROR_CODE, PmErrorCode.InvalidQuery);
+});
