@@ -3,11 +3,13 @@ import type { ScanService } from '../scans/scan-service.js';
 import type { RequestAuthenticator } from './authentication.js';
 import type { PasswordAuthenticator } from '../auth/users.js';
 import type { TokenService } from '../auth/tokens.js';
+import type { DeploymentJobService } from '../deploy/deployment-jobs.js';
 
 /** The services the HTTP surfaces call; route handlers only validate, call these and serialise. */
 export interface ConsoleServices {
   db: PatchwardenDb;
   scans: ScanService;
+  jobs: DeploymentJobService;
   authenticator: RequestAuthenticator;
   passwords: PasswordAuthenticator;
   tokens: TokenService;

@@ -13,6 +13,8 @@ import { PatchScanRunner } from '../scans/patch-scan-runner.js';
 import { installPredefinedScanTemplates } from '../scans/scan-templates.js';
 import { LocalHostNames } from '../inventory/collectors/local-host-names.js';
 import { RequestAuthenticator } from './authentication.js';
+import { DeploymentJobService } from '../deploy/deployment-jobs.js';
+import { checkJobQql } from './pm/job-qql-check.js';
 import type { ConsoleServices } from './console-services.js';
 import { buildServer } from './server.js';
 import { readTlsFiles, selfSignedCertificate, type TlsMaterial } from './tls-certificate.js';
@@ -76,7 +78,7 @@ export async function startConsole(config: ConsoleConfig): Promise<RunningConsol
     queue.register<ScanMachineTask>(SCAN_MACHINE_TASK, (task) => runner.scanMachine(task));
     const scans = new ScanService(db, queue, hostname());
     const services: ConsoleServices = {
-      db, scans, passwords, tokens, authenticator: new RequestAuthenticator(db, passwords, tokens),
+      db, scans, jobs: new DeploymentJobService(db, checkJobQql), passwords, tokens, authenticator: new RequestAuthenticator(db, passwords, tokens),
       publicUrl: config.publicUrl, productVersion: productVersion(),
     };
     const tls = config.tls === 'off' ? undefined

@@ -2,12 +2,16 @@ import { Migrator, type Migration, type MigrationProvider } from 'kysely';
 import type { PatchwardenDb } from './database.js';
 import { foundationMigration } from './migrations/0001-foundation.js';
 import { patchStatusMigration } from './migrations/0002-patch-status.js';
+import { deploymentJobsMigration } from './migrations/0003-deployment-jobs.js';
+import { pmQueryIndexesMigration } from './migrations/0004-pm-query-indexes.js';
 
 /** Migrations in order; names are permanent once released. */
 function migrationsFor(db: PatchwardenDb): Record<string, Migration> {
   return {
     '0001-foundation': foundationMigration(db.dialect),
     '0002-patch-status': patchStatusMigration(),
+    '0003-deployment-jobs': deploymentJobsMigration(),
+    '0004-pm-query-indexes': pmQueryIndexesMigration(db.dialect),
   };
 }
 

@@ -21,6 +21,8 @@ export interface PatchwardenTables {
   patch_qids: PatchQidsTable;
   vulnerabilities: VulnerabilitiesTable;
   asset_patch_status: AssetPatchStatusTable;
+  deployment_jobs: DeploymentJobsTable;
+  deployment_job_coauthors: DeploymentJobCoauthorsTable;
 }
 
 export interface SettingsTable {
@@ -227,4 +229,78 @@ export interface AssetPatchStatusTable {
   state: string;
   scan_id: string;
   updated_at: string;
+}
+
+/** A deployment job of the Patch Management API (see src/deploy/deployment-jobs.ts). */
+export interface DeploymentJobsTable {
+  id: string;
+  name: string;
+  description: string;
+  /** Windows | Linux */
+  platform: string;
+  /** Install | Rollback */
+  job_type: string;
+  /** On-demand | Once | Daily | Weekly | Monthly */
+  schedule_type: string;
+  /** Enabled | Disabled */
+  status: string;
+  /** Wall-clock start `YYYY-MM-DD HH:MM:SS` (24 h) in the job's time zone; null when not given. */
+  start_date_time: string | null;
+  /** AGENT_TZ | SPECIFIC_TZ */
+  timezone_type: string | null;
+  /** IANA zone name, e.g. `America/New_York`. */
+  timezone: string | null;
+  recurring: number;
+  day_of_month: number | null;
+  recurring_day_of_month: number | null;
+  recurring_week_day_of_month: number | null;
+  /** Seven comma-separated 0/1 flags, Sunday first. */
+  recurring_week_days: string | null;
+  recurring_last_day_of_month: number;
+  monthly_recurring_type: number | null;
+  patch_tuesday_plus_x_days: number | null;
+  /** 0 none, 1 patch QQL, 2 vulnerability QQL. */
+  dynamic_qql_type: number;
+  is_dynamic_patches_qql: number;
+  dynamic_patches_qql: string | null;
+  additional_dynamic_qql_type: number | null;
+  additional_dynamic_patches_qql: string | null;
+  /** JSON arrays of ids. */
+  approved_patch_ids: string;
+  asset_ids: string;
+  asset_tag_ids: string;
+  match_all_tag_ids: string;
+  exclusion_asset_ids: string;
+  exclusion_tag_ids: string;
+  /** all | any */
+  filter_type: string;
+  exclusion_filter_type: string;
+  continue_on_patch_failure: number | null;
+  opportunistic_downloads: number;
+  suppress_reboots: number;
+  minimize_window: number;
+  /** -1 means no timeout. */
+  timeout: number;
+  /** HOURS | MINUTES */
+  timeout_unit: string;
+  download_randomize_time: number | null;
+  download_randomize_time_unit: string | null;
+  linked_job_id: string | null;
+  linked_job_reference_count: number | null;
+  /** JSON of the messages shown on the machine (pre/during/post deployment, reboot countdown, reboot option). */
+  user_messages: string;
+  /** JSON of the notification settings, or null for none. */
+  notification: string | null;
+  created_by_user_id: number;
+  created_by_user_name: string;
+  /** Epoch milliseconds. */
+  created_ms: number;
+  updated_by_user_id: number;
+  updated_by_user_name: string;
+  updated_ms: number;
+}
+
+export interface DeploymentJobCoauthorsTable {
+  job_id: string;
+  user_id: number;
 }

@@ -1,7 +1,187 @@
-import type { FastifyInstance } from 'fastify';
+/**
+ * Patches of the Patch Management API: `POST /pm/v2/patches` (search-after paging through
+ * headers) and `GET /pm/v1/patches/count`. Also the request reading shared with the asset
+ * listing, which the SDK drives the same way (spec §2.9, §2.10).
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ConsoleServices } from '../console-services.js';
+import { LenientFields, WireRequestError } from '../wire-request.js';
+import { isQqlError, parseQql, pmQqlErrorResponse, validateQql, type QqlError, type QqlNode, type QqlTokenTable } from '../../qql/index.js';
+import { AssetPatchQueries, type PatchStatusRecord } from '../../scans/asset-patch-queries.js';
+import { PATCH_WIRE_KEYS, PmPatch, PmPatchCount, type PmPatchWire } from './pm-wire-models.js';
+import { PATCH_PAIR_QQL_TOKENS, PATCH_QQL_TOKENS } from './patch-qql-tokens.js';
+import { ASSET_QQL_TOKENS } from './asset-qql-tokens.js';
+import { pageLimit, readSearchAfter, recordLimitExceeded, sendSearchAfter } from './search-after.js';
+
+export const PLATFORMS = ['Windows', 'Linux'] as const;
+
+/** A QQL parameter that failed to parse or validate, answered as the QQL engine's 400 body. */
+export class QqlParameterError extends Error {
+  constructor(readonly parameter: string, readonly qqlError: QqlError) {
+    super(qqlError.message);
+    this.name = 'QqlParameterError';
+  }
+}
+
+/**
+ * Runs a handler, answering a bad QQL parameter with a 400 whose `_error` names the parameter,
+ * the position, what was found and what was expected.
+ */
+export function answeringQqlErrors<R>(handler: (request: FastifyRequest, reply: FastifyReply) => Promise<R>) {
+  return async (request: FastifyRequest, reply: FastifyReply): Promise<R | FastifyReply> => {
+    try {
+      return await handler(request, reply);
+    } catch (error) {
+      if (error instanceof QqlParameterError) {
+        const { body } = pmQqlErrorResponse(error.qqlError, error.parameter);
+        return reply.code(400).send(body);
+      }
+      throw error;
+    }
+  };
+}
+
+/** Parses and validates one QQL parameter; empty means absent. */
+export function readQqlParameter(fields: LenientFields, parameter: string, tokens: QqlTokenTable<any>): QqlNode | undefined {
+  const text = fields.string(parameter, { maxLength: 1_000_000 });
+  if (text === undefined || text === '') return undefined;
+  try {
+    const ast = parseQql(text);
+    validateQql(ast, tokens);
+    return ast;
+  } catch (error) {
+    if (isQqlError(error)) throw new QqlParameterError(parameter, error);
+    throw error;
+  }
+}
+
+/**
+ * `attributes=id,title`: the response keys wanted, or undefined for all. Names are matched
+ * ignoring case against the client's field set; a name outside it is refused.
+ */
+export function readAttributes(fields: LenientFields, allowed: readonly string[]): Set<string> | undefined {
+  const text = fields.string('attributes', { maxLength: 4096 });
+  if (text === undefined) return undefined;
+  const names = text.split(',').map((name) => name.trim()).filter((name) => name !== '');
+  if (names.length === 0) return undefined;
+  const byLower = new Map(allowed.map((name) => [name.toLowerCase(), name]));
+  const wanted = new Set<string>();
+  for (const name of names) {
+    const canonical = byLower.get(name.toLowerCase());
+    if (!canonical) {
+      throw new WireRequestError('attributes', `attributes: "${name.length > 60 ? `${name.slice(0, 57)}...` : name}" is not a field of this object; allowed: ${allowed.join(', ')}`);
+    }
+    wanted.add(canonical);
+  }
+  return wanted;
+}
+
+/** Keeps only the wanted keys of a wire object. */
+export function pickAttributes<T extends object>(wire: T, wanted: Set<string> | undefined): T {
+  if (!wanted) return wire;
+  const picked: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(wire)) if (wanted.has(key)) picked[key] = value;
+  return picked as T;
+}
+
+export interface ListingRequest {
+  pageSize: number;
+  platform?: string;
+  query?: QqlNode;
+  havingQuery?: QqlNode;
+  attributes?: Set<string>;
+}
+
+/**
+ * Reads a listing request: `pageSize` and `platform` from the query string; `query`,
+ * `havingQuery` and `attributes` from the JSON body (which may be absent altogether) or, failing
+ * that, the query string.
+ */
+export function readListingRequest(request: FastifyRequest, options: {
+  defaultPageSize: number; maxPageSize: number; queryTokens: QqlTokenTable<any>; havingTokens: QqlTokenTable<any>; attributeKeys: readonly string[];
+}): ListingRequest {
+  const queryString = new LenientFields(request.query, 'query');
+  const body = new LenientFields(request.body, 'body');
+  const pick = (name: string) => (body.raw(name) !== undefined ? body : queryString);
+  const pageSize = queryString.integer('pageSize', { min: 1, max: options.maxPageSize, fallback: options.defaultPageSize })!;
+  const platform = queryString.string('platform') ? queryString.enumValue('platform', PLATFORMS, 'Linux') : undefined;
+  return {
+    pageSize,
+    platform,
+    query: readQqlParameter(pick('query'), 'query', options.queryTokens),
+    havingQuery: readQqlParameter(pick('havingQuery'), 'havingQuery', options.havingTokens),
+    attributes: readAttributes(pick('attributes'), options.attributeKeys),
+  };
+}
+
+/** The client's `Patch` object: only its field names (spec §2.14). */
+export function patchToWire(patch: PatchStatusRecord): PmPatchWire {
+  const wire: PmPatchWire = {
+    id: patch.id,
+    title: patch.title,
+    type: patch.patchType === 'SecurityPatch' ? 'Security' : 'NonSecurity',
+    platform: patch.platform,
+    architecture: patch.architectures,
+    bulletin: patch.bulletin,
+    kb: patch.kb,
+    modifiedDate: patch.modifiedMs,
+    appFamily: patch.sourceName,
+    product: [patch.sourceName],
+    publishedDate: patch.publishedMs,
+    rebootRequired: patch.rebootRequired,
+    supersededBy: [],
+    supersedes: [],
+    vendor: patch.vendor,
+    vendorSeverity: patch.vendorSeverity,
+    enabled: true,
+    packageDetails: patch.packages.map((p) => ({ packageName: p.packageName, architecture: p.architecture })),
+    isSecurity: patch.isSecurity,
+    isSuperseded: false,
+    isRollback: false,
+    isCustomizedDownloadUrl: false,
+  };
+  if (patch.cves) wire.cve = patch.cves;
+  if (patch.qids) wire.qid = patch.qids;
+  if (patch.missingCount !== undefined) wire.missingCount = patch.missingCount;
+  if (patch.installedCount !== undefined) wire.installedCount = patch.installedCount;
+  return wire;
+}
+
+const wants = (attributes: Set<string> | undefined, ...keys: string[]) => !attributes || keys.some((key) => attributes.has(key));
 
 export function registerPatchRoutes(app: FastifyInstance, services: ConsoleServices): void {
-  void app;
-  void services;
+  const queries = new AssetPatchQueries(services.db, { patches: PATCH_QQL_TOKENS, patchPairs: PATCH_PAIR_QQL_TOKENS, assets: ASSET_QQL_TOKENS });
+
+  app.post('/v2/patches', { schema: { response: { 200: { type: 'array', items: PmPatch } } } }, answeringQqlErrors(async (request, reply) => {
+    const listing = readListingRequest(request, {
+      defaultPageSize: 1000, maxPageSize: 10_000, queryTokens: PATCH_QQL_TOKENS, havingTokens: ASSET_QQL_TOKENS, attributeKeys: PATCH_WIRE_KEYS,
+    });
+    const cursor = readSearchAfter(request, 'string');
+    const position = cursor?.position ?? 0;
+    const selection = { platform: listing.platform, query: listing.query, havingQuery: listing.havingQuery };
+    const limit = pageLimit(position, listing.pageSize);
+    if (limit === 0) {
+      const beyond = await queries.listPatches(selection, { afterId: cursor?.lastKey, limit: 1 }, { counts: false, cves: false, qids: false });
+      if (beyond.length > 0) throw recordLimitExceeded();
+      return [];
+    }
+    const patches = await queries.listPatches(selection, { afterId: cursor?.lastKey, limit }, {
+      counts: wants(listing.attributes, 'missingCount', 'installedCount'),
+      cves: wants(listing.attributes, 'cve'),
+      qids: wants(listing.attributes, 'qid'),
+    });
+    sendSearchAfter(reply, position, limit, patches.map((p) => p.id));
+    return patches.map((patch) => pickAttributes(patchToWire(patch), listing.attributes));
+  }));
+
+  app.get('/v1/patches/count', { schema: { response: { 200: PmPatchCount } } }, answeringQqlErrors(async (request) => {
+    const fields = new LenientFields(request.query, 'query');
+    const platform = fields.string('platform') ? fields.enumValue('platform', PLATFORMS, 'Linux') : undefined;
+    const count = await queries.countPatches({
+      platform,
+      query: readQqlParameter(fields, 'query', PATCH_QQL_TOKENS),
+      havingQuery: readQqlParameter(fields, 'havingQuery', ASSET_QQL_TOKENS),
+    });
+    return { patches: { count } };
+  }));
 }

@@ -1,0 +1,343 @@
+/**
+ * `POST /pm/v2/patches` with QQL filters on a large fleet, through a real console on loopback.
+ *
+ *   node --import tsx bench/pm-patches-query.ts [--store sqlite|postgres] [--patches 100000]
+ *     [--assets 10000] [--per-asset 150] [--requests 200] [--page-sizes 100,1000] [--seed 1]
+ *
+ * - Store: a fresh SQLite file (or, with `--store postgres`, a fresh database on
+ *   PATCHWARDEN_TEST_PG_URL, default postgres://patchwarden:patchwarden@127.0.0.1:5432/postgres),
+ *   migrated, filled and analysed; then a real console (`patchwarden serve`) is started on it in
+ *   its own process, so the load generator does not share the server's event loop.
+ * - Data (seeded PRNG, inserted directly): `--patches` catalog patches over 5,000 source packages
+ *   (severity, security flag, 1–3 binary packages, 1–3 CVEs on security patches, published over
+ *   three years); `--assets` scanned machines; about `--per-asset` `asset_patch_status` rows per
+ *   machine drawn with a skew from the 6,000 newest patches (fleets share most of their patches),
+ *   one in five Missing. Most catalog patches apply to no machine, as in a real catalog.
+ * - Measured, for each page size (the SDK's default is 1,000): each representative query and the
+ *   baseline — `GET /pm/v1/details`, a trivial JSON route of the same server and auth —
+ *   interleaved in rounds: `--requests` sequential requests per query per round after a warm-up,
+ *   bearer token from `POST /auth` as the SDK does. Reported: p50 / p99 latency and requests per
+ *   second (one client, keep-alive), and each query's share of the baseline's requests per second.
+ * - Targets: p99 < 50 ms and ≥ ¼ of the baseline's requests per second, for every query.
+ *
+ * Prints a table and one JSON line (`{"bench":"pm-patches-query",...}`) for docs/benchmarks.md.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { parseArgs } from 'node:util';
+import { sql } from 'kysely';
+import { v5 as uuidV5 } from 'uuid';
+import { insertBatchSize, openDatabase, type PatchwardenDb } from '../src/db/database.js';
+import { migrateToLatest } from '../src/db/migrate.js';
+
+const { values: args } = parseArgs({
+  options: {
+    store: { type: 'string', default: 'sqlite' },
+    patches: { type: 'string', default: '100000' },
+    assets: { type: 'string', default: '10000' },
+    'per-asset': { type: 'string', default: '150' },
+    requests: { type: 'string', default: '200' },
+    'page-sizes': { type: 'string', default: '100,1000' },
+    seed: { type: 'string', default: '1' },
+  },
+});
+const STORE = args.store === 'postgres' ? 'postgres' : 'sqlite';
+const PATCHES = Number(args.patches);
+const ASSETS = Number(args.assets);
+const PER_ASSET = Number(args['per-asset']);
+const REQUESTS = Number(args.requests);
+const PAGE_SIZES = args['page-sizes']!.split(',').map(Number);
+const SEED = Number(args.seed);
+const TARGET_P99_MS = 50;
+const TARGET_THROUGHPUT_SHARE = 0.25;
+const ADMIN_PASSWORD = 'bench password, loopback only';
+const NAMESPACE = '7b1c31a4-52a8-4b8e-9d4f-1f0c7e3b2a11';
+
+/** mulberry32: small seeded PRNG, uniform in [0, 1). */
+function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Store
+
+async function freshPostgresDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
+  const { default: pg } = await import('pg');
+  const adminUrl = process.env.PATCHWARDEN_TEST_PG_URL ?? 'postgres://patchwarden:patchwarden@127.0.0.1:5432/postgres';
+  const name = `pw_bench_pm_${Date.now()}`;
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    async drop() {
+      const client = new pg.Client({ connectionString: adminUrl });
+      await client.connect();
+      await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await client.end();
+    },
+  };
+}
+
+const SEVERITIES = ['Critical', 'Important', 'Moderate', 'Low', 'None'];
+const SEVERITY_WEIGHTS = [0.05, 0.15, 0.2, 0.2, 0.4];
+const SOURCES = 5_000;
+const NOW = Date.UTC(2026, 10, 1);
+const YEAR_MS = 365 * 86_400_000;
+
+function pickWeighted(random: () => number, weights: number[]): number {
+  let r = random();
+  for (let i = 0; i < weights.length; i++) {
+    if (r < weights[i]) return i;
+    r -= weights[i];
+  }
+  return weights.length - 1;
+}
+
+async function insertRows<T extends Record<string, unknown>>(db: PatchwardenDb, table: string, rows: T[]): Promise<void> {
+  if (rows.length === 0) return;
+  const batch = insertBatchSize(Object.keys(rows[0]).length);
+  await db.kysely.transaction().execute(async (trx) => {
+    for (let i = 0; i < rows.length; i += batch) {
+      await trx.insertInto(table as 'patches').values(rows.slice(i, i + batch) as never).execute();
+    }
+  });
+}
+
+/** Fills the store; returns the sample values the queries use. */
+async function fillStore(db: PatchwardenDb): Promise<{ sampleCve: string; sampleHost: string; sampleSource: string }> {
+  const random = seededRandom(SEED);
+  const patchIds: string[] = [];
+  const patches: Record<string, unknown>[] = [];
+  const cves: Array<{ patch_id: string; cve: string }> = [];
+  for (let i = 0; i < PATCHES; i++) {
+    const source = `src${String(i % SOURCES).padStart(4, '0')}`;
+    const version = `${1 + Math.floor(i / SOURCES)}.${i % 7}-1`;
+    const id = uuidV5(`bookworm/${source}/${version}`, NAMESPACE);
+    patchIds.push(id);
+    const severity = SEVERITIES[pickWeighted(random, SEVERITY_WEIGHTS)];
+    const isSecurity = severity !== 'None' && random() < 0.8;
+    const archs = random() < 0.3 ? ['amd64', 'i386'] : ['amd64'];
+    const packageCount = 1 + Math.floor(random() * 3);
+    const packages = archs.flatMap((architecture) => Array.from({ length: packageCount }, (_, k) => ({ packageName: `${source}-bin${k}`, architecture })));
+    // Patch i is older than patch i + SOURCES: versions of a source follow each other in time.
+    const published = NOW - YEAR_MS * 3 + Math.floor((i / PATCHES) * YEAR_MS * 3);
+    patches.push({
+      id, title: `${source} ${version} ${isSecurity ? 'security update' : 'update'} for bookworm`, bulletin: `DEB-bookworm-${source}-${version}`,
+      kb: `${source}_${version}`, vendor: 'Debian', platform: 'Linux', patch_type: isSecurity ? 'SecurityPatch' : 'NonSecurityPatch',
+      is_security: isSecurity ? 1 : 0, vendor_severity: severity, release: 'bookworm', source_name: source, source_version: version,
+      architectures: JSON.stringify(archs), package_details: JSON.stringify(packages), reboot_required: source.endsWith('7') ? 1 : 0,
+      published_ms: published, modified_ms: published + 86_400_000,
+    });
+    if (isSecurity) {
+      const n = 1 + Math.floor(random() * 3);
+      for (let k = 0; k < n; k++) cves.push({ patch_id: id, cve: `CVE-${2023 + (i % 3)}-${String(i * 3 + k).padStart(5, '0')}` });
+    }
+  }
+  await insertRows(db, 'patches', patches);
+  await insertRows(db, 'patch_cves', cves);
+
+  const scannedAt = new Date(NOW).toISOString();
+  const machines = Array.from({ length: ASSETS }, (_, i) => ({
+    name: `host-${String(i + 1).padStart(5, '0')}`, created_at: scannedAt, asset_uuid: uuidV5(`asset/${i}`, NAMESPACE),
+    os_name: 'Debian GNU/Linux 12 (bookworm)', os_identifier: 'debian:12', architecture: 'amd64',
+    last_scanned_at: new Date(NOW - Math.floor(random() * 30) * 86_400_000).toISOString(),
+  }));
+  await insertRows(db, 'machines', machines);
+  const machineIds = (await db.kysely.selectFrom('machines').select('id').orderBy('id').execute()).map((m) => m.id);
+  // Each machine has patches from the newest 6,000, skewed toward the newest (squared uniform).
+  const pool = patchIds.slice(-6_000);
+  let statusRows: Array<Record<string, unknown>> = [];
+  let statusCount = 0;
+  for (const machineId of machineIds) {
+    const chosen = new Set<string>();
+    const count = Math.max(1, Math.round(PER_ASSET * (0.5 + random())));
+    while (chosen.size < count) chosen.add(pool[pool.length - 1 - Math.floor(random() * random() * pool.length)]);
+    for (const patchId of chosen) {
+      statusRows.push({ machine_id: machineId, patch_id: patchId, state: random() < 0.2 ? 'Missing' : 'Installed', scan_id: 'bench', updated_at: scannedAt });
+    }
+    if (statusRows.length >= 100_000) {
+      await insertRows(db, 'asset_patch_status', statusRows);
+      statusCount += statusRows.length;
+      statusRows = [];
+    }
+  }
+  await insertRows(db, 'asset_patch_status', statusRows);
+  statusCount += statusRows.length;
+  console.log(`store: ${PATCHES.toLocaleString('en-US')} patches, ${cves.length.toLocaleString('en-US')} CVE rows, ${ASSETS.toLocaleString('en-US')} assets, ${statusCount.toLocaleString('en-US')} asset_patch_status rows`);
+  return { sampleCve: cves[Math.floor(cves.length * 0.9)].cve, sampleHost: machines[42].name, sampleSource: 'src0042' };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Load
+
+interface Probe {
+  label: string;
+  method: 'GET' | 'POST';
+  path: string;
+  body?: unknown;
+}
+
+async function timeRequests(url: string, token: string, probe: Probe, count: number): Promise<{ latencies: number[]; seconds: number; records: number }> {
+  const latencies: number[] = [];
+  let records = 0;
+  const headers: Record<string, string> = { authorization: `Bearer ${token}` };
+  const body = probe.body === undefined ? undefined : JSON.stringify(probe.body);
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  const started = performance.now();
+  for (let i = 0; i < count; i++) {
+    const t0 = performance.now();
+    const response = await fetch(url + probe.path, { method: probe.method, headers, body });
+    const text = await response.text();
+    latencies.push(performance.now() - t0);
+    if (response.status !== 200) throw new Error(`${probe.label}: ${response.status} ${text.slice(0, 300)}`);
+    if (i === 0 && text.startsWith('[')) records = (JSON.parse(text) as unknown[]).length;
+  }
+  return { latencies, seconds: (performance.now() - started) / 1000, records };
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Starts `patchwarden serve` on the store; resolves with its URL once it listens. */
+async function startServer(dataDir: string, databaseUrl: string | undefined): Promise<{ url: string; child: ChildProcess }> {
+  const port = await freePort();
+  const cli = new URL('../src/cli/main.ts', import.meta.url).pathname;
+  const child = spawn(process.execPath, ['--import', 'tsx', cli, 'serve', '--listen', `127.0.0.1:${port}`, '--data-dir', dataDir, '--log-level', 'error',
+    ...(databaseUrl ? ['--database-url', databaseUrl] : [])], {
+    env: { ...process.env, PATCHWARDEN_ADMIN_PASSWORD: ADMIN_PASSWORD },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const url = await new Promise<string>((resolve, reject) => {
+    let output = '';
+    child.stdout!.on('data', (chunk: Buffer) => {
+      output += chunk.toString('utf8');
+      const match = /is listening on (\S+)/.exec(output);
+      if (match) resolve(match[1]);
+    });
+    child.once('exit', (code) => reject(new Error(`patchwarden serve exited with ${code} before listening: ${output}`)));
+  });
+  child.stdout!.resume();
+  return { url, child };
+}
+
+const dataDir = mkdtempSync(join(tmpdir(), 'bench-pm-'));
+const postgres = STORE === 'postgres' ? await freshPostgresDatabase() : undefined;
+let server: { url: string; child: ChildProcess } | undefined;
+try {
+  const fillStarted = performance.now();
+  const db = openDatabase({ dataDir, databaseUrl: postgres?.url });
+  let sample: Awaited<ReturnType<typeof fillStore>>;
+  try {
+    await migrateToLatest(db);
+    sample = await fillStore(db);
+    // Fresh statistics (and, on PostgreSQL, a visibility map), as a store that has lived a while has them.
+    if (STORE === 'postgres') await sql`vacuum analyze patches, patch_cves, patch_qids, machines, asset_patch_status`.execute(db.kysely);
+    else await sql`analyze`.execute(db.kysely);
+  } finally {
+    await db.close();
+  }
+  console.log(`filled in ${((performance.now() - fillStarted) / 1000).toFixed(1)} s on ${STORE}`);
+  server = await startServer(dataDir, postgres?.url);
+  const running = { url: server.url };
+  console.log(`console (own process) at ${running.url}\n`);
+
+  const auth = await fetch(`${running.url}/auth`, {
+    method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ username: 'admin', password: ADMIN_PASSWORD, permissions: 'true', token: 'true' }),
+  });
+  if (auth.status !== 201) throw new Error(`POST /auth answered ${auth.status}`);
+  const token = await auth.text();
+
+  const patches = (pageSize: number, query: string, having?: string): Probe => ({
+    label: having ? `query=${query} havingQuery=${having}` : query ? `query=${query}` : '(no query)',
+    method: 'POST',
+    path: `/pm/v2/patches?platform=Linux&pageSize=${pageSize}`,
+    body: query || having ? { ...(query ? { query } : {}), ...(having ? { havingQuery: having } : {}) } : undefined,
+  });
+  const baseline: Probe = { label: 'baseline GET /pm/v1/details', method: 'GET', path: '/pm/v1/details' };
+  const rounds = 3;
+  const pad = (text: string, width: number) => (text.length > width ? `${text.slice(0, width - 1)}…` : text.padEnd(width));
+  const report: Array<Record<string, unknown>> = [];
+  let allMet = true;
+  for (const pageSize of PAGE_SIZES) {
+    const probes: Probe[] = [
+      patches(pageSize, ''),
+      patches(pageSize, 'vendorSeverity:Critical'),
+      patches(pageSize, 'patchStatus:Missing and isSecurity:true'),
+      patches(pageSize, 'vendorSeverity:[Critical,Important] and publishedDate>now-1y and isSuperseded:false'),
+      patches(pageSize, `cve:\`${sample.sampleCve}\``),
+      patches(pageSize, `appFamily:\`${sample.sampleSource}\` or title:"${sample.sampleSource}"`),
+      patches(pageSize, 'missingCount>=10'),
+      patches(pageSize, 'patchStatus:Missing', `name:\`${sample.sampleHost}\``),
+    ];
+    const results = new Map<string, { latencies: number[]; seconds: number; records: number }>();
+    for (const probe of [baseline, ...probes]) await timeRequests(running.url, token, probe, 10); // warm-up
+    for (let round = 0; round < rounds; round++) {
+      for (const probe of [baseline, ...probes]) {
+        const run = await timeRequests(running.url, token, probe, REQUESTS);
+        const sum = results.get(probe.label) ?? { latencies: [], seconds: 0, records: run.records };
+        sum.latencies.push(...run.latencies);
+        sum.seconds += run.seconds;
+        results.set(probe.label, sum);
+      }
+    }
+    const summary = (label: string) => {
+      const run = results.get(label)!;
+      const sorted = [...run.latencies].sort((a, b) => a - b);
+      return { label, records: run.records, p50: percentile(sorted, 50), p99: percentile(sorted, 99), rps: run.latencies.length / run.seconds };
+    };
+    const base = summary(baseline.label);
+    const rows = probes.map((probe) => summary(probe.label));
+    console.log(`pageSize=${pageSize}`);
+    console.log(`${pad('request', 78)} ${'records'.padStart(7)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)} ${'req/s'.padStart(8)} ${'share'.padStart(6)}`);
+    for (const row of [base, ...rows]) {
+      const share = row.rps / base.rps;
+      const ok = row === base || (row.p99 < TARGET_P99_MS && share >= TARGET_THROUGHPUT_SHARE);
+      console.log(`${pad(row.label, 78)} ${String(row.records).padStart(7)} ${row.p50.toFixed(2).padStart(8)} ${row.p99.toFixed(2).padStart(8)} ${row.rps.toFixed(0).padStart(8)} ${share.toFixed(2).padStart(6)}${ok ? '' : '  MISSED'}`);
+    }
+    const met = rows.every((row) => row.p99 < TARGET_P99_MS && row.rps / base.rps >= TARGET_THROUGHPUT_SHARE);
+    allMet &&= met;
+    console.log(`targets at pageSize=${pageSize}: p99 < ${TARGET_P99_MS} ms and ≥ ${TARGET_THROUGHPUT_SHARE} × baseline req/s → ${met ? 'met' : 'MISSED'}\n`);
+    report.push({
+      pageSize, requests: REQUESTS * rounds, baseline: { p50: +base.p50.toFixed(2), p99: +base.p99.toFixed(2), rps: Math.round(base.rps) },
+      queries: rows.map((row) => ({ label: row.label, records: row.records, p50: +row.p50.toFixed(2), p99: +row.p99.toFixed(2), rps: Math.round(row.rps), share: +(row.rps / base.rps).toFixed(3) })),
+      targetsMet: met,
+    });
+  }
+  console.log(JSON.stringify({ bench: 'pm-patches-query', store: STORE, patches: PATCHES, assets: ASSETS, perAsset: PER_ASSET, runs: report, targetsMet: allMet }));
+} finally {
+  if (server) {
+    const exited = new Promise((resolve) => server!.child.once('exit', resolve));
+    server.child.kill('SIGTERM');
+    await exited;
+  }
+  await postgres?.drop();
+  rmSync(dataDir, { recursive: true, force: true });
+}

@@ -1,0 +1,413 @@
+/**
+ * The fleet's current patch status, queried: patches with how many assets miss or have each,
+ * assets (scanned machines) with their missing and installed patch counts, both filterable with
+ * QQL, counted, and paged by key.
+ *
+ * Everything is read through four query-local views (common table expressions, never
+ * materialised, so each store plans them as if written inline):
+ *
+ * - `pm_patches`: one row per catalog patch, with its live `missing_count` / `installed_count`;
+ * - `pm_assets`: one row per machine that has an asset UUID, with its patch counts;
+ * - `pm_patch_states`: one row per (patch, machine) pair from `asset_patch_status`, the state
+ *   folded to the two values QQL knows (`InstalledPendingReboot` is `Installed`);
+ * - `pm_patch_pairs`: `pm_patches` joined with its pairs: the patch's columns plus the pair's
+ *   `machine_id` and `patch_status`.
+ *
+ * The relation between the two entities is the pair table `asset_patch_status`:
+ * - patches with a `havingQuery` (asset QQL) are those with at least one pair whose asset matches
+ *   it; when a patch `query` is given as well, it is evaluated per pair, so `patchStatus` then
+ *   means the patch's state *on that asset* ("patchStatus:Missing" + "name:web1" = missing on web1);
+ * - assets with a `havingQuery` (patch QQL) are those with at least one pair whose patch matches
+ *   it, `patchStatus` again being the state on this asset.
+ * Without a havingQuery, `patchStatus:Missing` selects patches missing on at least one asset.
+ *
+ * Token tables (which QQL token reads which column of these views) are the caller's: they are the
+ * Patch Management API's vocabulary. They are handed to the constructor.
+ */
+import { sql, type Expression, type Kysely, type SelectQueryBuilder, type SqlBool } from 'kysely';
+import type { PatchwardenDb } from '../db/database.js';
+import type { PatchwardenTables } from '../db/schema.js';
+import {
+  compileQqlToWhere, defineQqlTokenTable, findQqlToken, type QqlMultiValuedToken, type QqlNode, type QqlTokenDefinition, type QqlTokenTable,
+} from '../qql/index.js';
+import { catalogPatchFromRow, chunked, type CatalogPatchRecord } from '../catalog/patch-catalog-queries.js';
+
+/** Names of the query-local views; token tables refer to them and to their columns. */
+export const PM_VIEWS = {
+  patches: 'pm_patches',
+  assets: 'pm_assets',
+  patchStates: 'pm_patch_states',
+  patchPairs: 'pm_patch_pairs',
+  patchArchitectures: 'pm_patch_architectures',
+  assetTags: 'pm_asset_tags',
+} as const;
+
+/** Columns of `pm_patches` (the `patches` table's plus these computed ones). */
+export interface PmPatchViewRow {
+  id: string;
+  title: string;
+  bulletin: string;
+  kb: string;
+  vendor: string;
+  platform: string;
+  patch_type: string;
+  is_security: number;
+  vendor_severity: string;
+  release: string;
+  source_name: string;
+  source_version: string;
+  architectures: string;
+  package_details: string;
+  reboot_required: number;
+  published_ms: number;
+  modified_ms: number;
+  /** `Security` or `NonSecurity`. */
+  patch_kind: string;
+  missing_count: number;
+  installed_count: number;
+  /** Supersession is not tracked yet: always 0. */
+  is_superseded: number;
+  is_rollback: number;
+  enabled: number;
+}
+
+/** Columns of `pm_patch_pairs`: a patch's columns plus one asset's state for it. */
+export interface PmPatchPairViewRow extends PmPatchViewRow {
+  machine_id: number;
+  /** `Missing` or `Installed`. */
+  patch_status: string;
+}
+
+export interface PmPatchStateViewRow {
+  patch_id: string;
+  machine_id: number;
+  patch_status: string;
+}
+
+export interface PmPatchArchitectureViewRow {
+  patch_id: string;
+  architecture: string;
+}
+
+/** Columns of `pm_assets`. */
+export interface PmAssetViewRow {
+  machine_id: number;
+  asset_uuid: string;
+  name: string;
+  os_name: string | null;
+  os_identifier: string | null;
+  architecture: string | null;
+  platform: string;
+  /** ISO-8601 text written by `toISOString()`, or null if never scanned. */
+  last_scanned_at: string | null;
+  missing_patch_count: number;
+  installed_patch_count: number;
+}
+
+/** Tags of assets: none exist yet, so the view is empty (queries on tags match nothing). */
+export interface PmAssetTagViewRow {
+  machine_id: number;
+  tag_id: string;
+  tag_name: string;
+}
+
+interface PmViews {
+  pm_patches: PmPatchViewRow;
+  pm_assets: PmAssetViewRow;
+  pm_patch_states: PmPatchStateViewRow;
+  pm_patch_pairs: PmPatchPairViewRow;
+  pm_patch_architectures: PmPatchArchitectureViewRow;
+  pm_asset_tags: PmAssetTagViewRow;
+}
+
+type PmDb = PatchwardenTables & PmViews;
+
+/** Which QQL token table reads which view. */
+export interface PmQqlTokenTables {
+  /** Patch QQL over `pm_patches`. */
+  patches: QqlTokenTable<any>;
+  /** The same tokens over `pm_patch_pairs` (`patchStatus` is the pair's state). */
+  patchPairs: QqlTokenTable<any>;
+  /** Asset QQL over `pm_assets`. */
+  assets: QqlTokenTable<any>;
+}
+
+/** Which records to list or count. Queries are parsed QQL, validated against the token tables. */
+export interface PatchAssetSelection {
+  /** `Windows` or `Linux`; absent means every platform. */
+  platform?: string;
+  /** QQL on the listed entity. */
+  query?: QqlNode;
+  /** QQL on the other entity: keep records related to at least one match. */
+  havingQuery?: QqlNode;
+  /** What `now` means in date values; default the time of the call. */
+  now?: number;
+}
+
+export interface PatchStatusRecord extends CatalogPatchRecord {
+  /** Assets missing the patch (only when asked for). */
+  missingCount?: number;
+  /** Assets that have it installed, including pending a reboot (only when asked for). */
+  installedCount?: number;
+  cves?: string[];
+  qids?: number[];
+}
+
+export interface AssetRecord {
+  /** The machine's numeric id (what `POST /pm/v1/assets/uuids` maps). */
+  machineId: number;
+  assetUuid: string;
+  name: string;
+  operatingSystem: string | null;
+  /** e.g. `debian:12`. */
+  osIdentifier: string | null;
+  architecture: string | null;
+  platform: string;
+  lastScannedMs: number | null;
+  missingPatchCount?: number;
+  installedPatchCount?: number;
+}
+
+export interface PatchDetailsWanted {
+  counts: boolean;
+  cves: boolean;
+  qids: boolean;
+}
+
+/** Largest value of the stores' 32-bit integer keys (machine ids, QIDs). */
+export const MAX_STORED_ID = 2_147_483_647;
+
+/**
+ * The two patch states QQL knows, from the stored ones. Joined (not computed with CASE) so a test
+ * on the folded state still finds a patch's pairs through the `(patch_id, state)` index.
+ */
+const PATCH_STATUS_OF_STATE = sql`(select 'Missing' as state, 'Missing' as patch_status
+  union all select 'Installed', 'Installed' union all select 'InstalledPendingReboot', 'Installed')`;
+
+/**
+ * Child tables searched by value through an index (migration 0004), where a top-level term is
+ * best run as a semi-join (`key IN (SELECT ...)`) rather than a probe per row.
+ */
+const INDEXED_CHILD_TABLES: ReadonlySet<string> = new Set(['patch_cves', 'patch_qids']);
+
+const SEMI_JOIN_ALIAS = 'qql_semi';
+const childTokenTables = new WeakMap<QqlTokenDefinition<any>, QqlTokenTable<any>>();
+
+/** A one-token table over a multi-valued token's child table, to compile its test there. */
+function childTokenTable(token: QqlMultiValuedToken<any>): QqlTokenTable<any> {
+  let table = childTokenTables.get(token);
+  if (!table) {
+    const { table: childTable, column } = token.multiValued;
+    table = defineQqlTokenTable({
+      entity: token.name, table: childTable,
+      tokens: [{
+        name: token.name, type: token.type, column,
+        ...(token.enumValues ? { enumValues: token.enumValues } : {}),
+        ...(token.enumAliases ? { enumAliases: token.enumAliases } : {}),
+        ...(token.dateStorage ? { dateStorage: token.dateStorage } : {}),
+      }],
+    });
+    childTokenTables.set(token, table);
+  }
+  return table;
+}
+
+/** The views every query starts from. Unused ones cost nothing: none is materialised. */
+function withPmViews(db: Kysely<PatchwardenTables>, dialect: PatchwardenDb['dialect']) {
+  const architectures = dialect === 'postgres'
+    ? sql<PmPatchArchitectureViewRow>`(select p.id as patch_id, a.architecture from patches p cross join lateral jsonb_array_elements_text(p.architectures::jsonb) as a(architecture))`
+    : sql<PmPatchArchitectureViewRow>`(select p.id as patch_id, a.value as architecture from patches p, json_each(p.architectures) as a)`;
+  return db
+    .with((cte) => cte('pm_patches').notMaterialized(), () => sql<PmPatchViewRow>`(select p.*,
+        case when p.patch_type = 'SecurityPatch' then 'Security' else 'NonSecurity' end as patch_kind,
+        (select count(*) from asset_patch_status s where s.patch_id = p.id and s.state = 'Missing') as missing_count,
+        (select count(*) from asset_patch_status s where s.patch_id = p.id and s.state in ('Installed', 'InstalledPendingReboot')) as installed_count,
+        0 as is_superseded, 0 as is_rollback, 1 as enabled
+      from patches p)`)
+    .with((cte) => cte('pm_patch_states').notMaterialized(), () => sql<PmPatchStateViewRow>`(select s.patch_id, s.machine_id, st.patch_status
+      from asset_patch_status s join ${PATCH_STATUS_OF_STATE} st on st.state = s.state)`)
+    .with((cte) => cte('pm_patch_pairs').notMaterialized(), () => sql<PmPatchPairViewRow>`(select pp.*, s.machine_id, st.patch_status
+      from pm_patches pp join asset_patch_status s on s.patch_id = pp.id join ${PATCH_STATUS_OF_STATE} st on st.state = s.state)`)
+    .with((cte) => cte('pm_patch_architectures').notMaterialized(), () => architectures)
+    .with((cte) => cte('pm_assets').notMaterialized(), () => sql<PmAssetViewRow>`(select m.id as machine_id, m.asset_uuid, m.name, m.os_name,
+        m.os_identifier, m.architecture, cast('Linux' as text) as platform, m.last_scanned_at,
+        (select count(*) from asset_patch_status s where s.machine_id = m.id and s.state = 'Missing') as missing_patch_count,
+        (select count(*) from asset_patch_status s where s.machine_id = m.id and s.state in ('Installed', 'InstalledPendingReboot')) as installed_patch_count
+      from machines m where m.asset_uuid is not null)`)
+    .with((cte) => cte('pm_asset_tags').notMaterialized(), () => sql<PmAssetTagViewRow>`(select m.id as machine_id, m.name as tag_id, m.name as tag_name
+      from machines m where 1 = 0)`) as unknown as Kysely<PmDb>;
+}
+
+/** A JSON array as the driver returns it: parsed (PostgreSQL json) or as text (SQLite). */
+function jsonList(value: unknown): unknown[] {
+  if (Array.isArray(value)) return value;
+  if (typeof value === 'string') {
+    const parsed = JSON.parse(value) as unknown;
+    return Array.isArray(parsed) ? parsed : [];
+  }
+  return [];
+}
+
+export class AssetPatchQueries {
+  constructor(
+    private readonly db: PatchwardenDb,
+    private readonly tokens: PmQqlTokenTables,
+  ) {}
+
+  private views(): Kysely<PmDb> {
+    return withPmViews(this.db.kysely, this.db.dialect);
+  }
+
+  /**
+   * Compiles a query over `alias` into conditions to AND together. A top-level conjunct on a
+   * multi-valued token whose child table is indexed by value (`cve:X`, `qid:N`) becomes
+   * `key IN (SELECT ... FROM child WHERE test)` rather than the engine's correlated EXISTS: the
+   * same rows, but the child table is searched once instead of once per patch passed over.
+   */
+  private compile(ast: QqlNode, table: QqlTokenTable<any>, alias: string, now: number): Array<Expression<SqlBool>> {
+    const options = { dialect: this.db.dialect, alias, now };
+    const conjuncts = ast.kind === 'and' ? ast.operands : [ast];
+    return conjuncts.map((node) => {
+      const token = node.kind === 'term' ? findQqlToken(table, node.token) : undefined;
+      if (!token?.multiValued || !INDEXED_CHILD_TABLES.has(token.multiValued.table)) return compileQqlToWhere(node, table, options);
+      const child = token.multiValued;
+      const test = compileQqlToWhere(node, childTokenTable(token as QqlMultiValuedToken<any>), { ...options, alias: SEMI_JOIN_ALIAS });
+      const parentKey = sql.ref(`${alias}.${child.parentKey ?? table.primaryKey}`);
+      return sql<SqlBool>`${parentKey} in (select ${sql.ref(`${SEMI_JOIN_ALIAS}.${child.foreignKey}`)} from ${sql.table(child.table)} as ${sql.id(SEMI_JOIN_ALIAS)} where ${test})`;
+    });
+  }
+
+  /** `pm_patches` narrowed to the selection. */
+  private selectPatches(db: Kysely<PmDb>, selection: PatchAssetSelection): SelectQueryBuilder<PmDb, 'pm_patches', {}> {
+    const now = selection.now ?? Date.now();
+    let query = db.selectFrom('pm_patches');
+    if (selection.platform) query = query.where('pm_patches.platform', '=', selection.platform);
+    const { query: patchQuery, havingQuery } = selection;
+    if (havingQuery) {
+      // Patches with at least one (patch, asset) pair whose asset matches; the patch query, if
+      // any, is evaluated on the same pair.
+      const conditions = [
+        ...this.compile(havingQuery, this.tokens.assets, PM_VIEWS.assets, now),
+        ...(patchQuery ? this.compile(patchQuery, this.tokens.patchPairs, PM_VIEWS.patchPairs, now) : []),
+      ];
+      query = query.where('pm_patches.id', 'in', (eb) => conditions.reduce(
+        (pairs, condition) => pairs.where(condition),
+        eb.selectFrom('pm_patch_pairs').innerJoin('pm_assets', 'pm_assets.machine_id', 'pm_patch_pairs.machine_id').select('pm_patch_pairs.id'),
+      ));
+    } else if (patchQuery) {
+      for (const condition of this.compile(patchQuery, this.tokens.patches, PM_VIEWS.patches, now)) query = query.where(condition);
+    }
+    return query;
+  }
+
+  /** `pm_assets` narrowed to the selection. */
+  private selectAssets(db: Kysely<PmDb>, selection: PatchAssetSelection): SelectQueryBuilder<PmDb, 'pm_assets', {}> {
+    const now = selection.now ?? Date.now();
+    let query = db.selectFrom('pm_assets');
+    if (selection.platform) query = query.where('pm_assets.platform', '=', selection.platform);
+    if (selection.query) {
+      for (const condition of this.compile(selection.query, this.tokens.assets, PM_VIEWS.assets, now)) query = query.where(condition);
+    }
+    if (selection.havingQuery) {
+      // Assets with at least one (patch, asset) pair whose patch matches, on that pair.
+      const conditions = this.compile(selection.havingQuery, this.tokens.patchPairs, PM_VIEWS.patchPairs, now);
+      query = query.where('pm_assets.machine_id', 'in', (eb) => conditions.reduce(
+        (pairs, condition) => pairs.where(condition),
+        eb.selectFrom('pm_patch_pairs').select('pm_patch_pairs.machine_id'),
+      ));
+    }
+    return query;
+  }
+
+  /**
+   * One page of patches in id order, starting after `afterId`. Counts, CVEs and QIDs are read
+   * only when wanted, and only for the page's patches.
+   */
+  async listPatches(selection: PatchAssetSelection, page: { afterId?: string; limit: number }, wanted: PatchDetailsWanted): Promise<PatchStatusRecord[]> {
+    if (page.limit <= 0) return [];
+    let query = this.selectPatches(this.views(), selection)
+      .select(['pm_patches.id', 'pm_patches.title', 'pm_patches.bulletin', 'pm_patches.kb', 'pm_patches.vendor', 'pm_patches.platform',
+        'pm_patches.patch_type', 'pm_patches.is_security', 'pm_patches.vendor_severity', 'pm_patches.release', 'pm_patches.source_name',
+        'pm_patches.source_version', 'pm_patches.architectures', 'pm_patches.package_details', 'pm_patches.reboot_required',
+        'pm_patches.published_ms', 'pm_patches.modified_ms'])
+      .$if(wanted.counts, (q) => q.select(['pm_patches.missing_count', 'pm_patches.installed_count']))
+      .$if(wanted.cves, (q) => q.select(this.valuesOfPatch('patch_cves', 'cve').as('cve_list')))
+      .$if(wanted.qids, (q) => q.select(this.valuesOfPatch('patch_qids', 'qid').as('qid_list')))
+      .orderBy('pm_patches.id')
+      .limit(page.limit);
+    if (page.afterId !== undefined) query = query.where('pm_patches.id', '>', page.afterId);
+    const rows = await query.execute();
+    return rows.map((row) => {
+      const record: PatchStatusRecord = catalogPatchFromRow(row);
+      const extra = row as unknown as { missing_count: number | string; installed_count: number | string; cve_list: unknown; qid_list: unknown };
+      if (wanted.counts) {
+        record.missingCount = Number(extra.missing_count);
+        record.installedCount = Number(extra.installed_count);
+      }
+      if (wanted.cves) record.cves = jsonList(extra.cve_list).map(String);
+      if (wanted.qids) record.qids = jsonList(extra.qid_list).map(Number);
+      return record;
+    });
+  }
+
+  /**
+   * The page row's values from a child table as one JSON array, sorted: read in the same query,
+   * one index lookup per patch of the page.
+   */
+  private valuesOfPatch(table: 'patch_cves' | 'patch_qids', column: 'cve' | 'qid') {
+    return this.db.dialect === 'postgres'
+      ? sql<unknown>`(select coalesce(json_agg(c.${sql.ref(column)} order by c.${sql.ref(column)}), '[]'::json) from ${sql.table(table)} c where c.patch_id = pm_patches.id)`
+      : sql<unknown>`(select json_group_array(v) from (select c.${sql.ref(column)} as v from ${sql.table(table)} c where c.patch_id = pm_patches.id order by 1))`;
+  }
+
+  async countPatches(selection: PatchAssetSelection): Promise<number> {
+    const row = await this.selectPatches(this.views(), selection)
+      .select((eb) => eb.fn.countAll<number | string>().as('n')).executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+
+  /** One page of assets in machine-id order, starting after `afterMachineId`. */
+  async listAssets(selection: PatchAssetSelection, page: { afterMachineId?: number; limit: number }, wanted: { counts: boolean }): Promise<AssetRecord[]> {
+    if (page.limit <= 0) return [];
+    let query = this.selectAssets(this.views(), selection)
+      .select(['pm_assets.machine_id', 'pm_assets.asset_uuid', 'pm_assets.name', 'pm_assets.os_name', 'pm_assets.os_identifier',
+        'pm_assets.architecture', 'pm_assets.platform', 'pm_assets.last_scanned_at'])
+      .$if(wanted.counts, (q) => q.select(['pm_assets.missing_patch_count', 'pm_assets.installed_patch_count']))
+      .orderBy('pm_assets.machine_id')
+      .limit(page.limit);
+    if (page.afterMachineId !== undefined) query = query.where('pm_assets.machine_id', '>', page.afterMachineId);
+    const rows = await query.execute();
+    return rows.map((row) => {
+      const record: AssetRecord = {
+        machineId: Number(row.machine_id), assetUuid: row.asset_uuid, name: row.name, operatingSystem: row.os_name,
+        osIdentifier: row.os_identifier, architecture: row.architecture, platform: row.platform,
+        lastScannedMs: row.last_scanned_at === null ? null : Date.parse(row.last_scanned_at),
+      };
+      if (wanted.counts) {
+        const counted = row as unknown as { missing_patch_count: number | string; installed_patch_count: number | string };
+        record.missingPatchCount = Number(counted.missing_patch_count);
+        record.installedPatchCount = Number(counted.installed_patch_count);
+      }
+      return record;
+    });
+  }
+
+  async countAssets(selection: PatchAssetSelection): Promise<number> {
+    const row = await this.selectAssets(this.views(), selection)
+      .select((eb) => eb.fn.countAll<number | string>().as('n')).executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+
+  /** Asset UUIDs of the machines with these numeric ids; machines without one are absent. */
+  async assetUuidsByMachineId(machineIds: readonly number[]): Promise<Map<number, string>> {
+    const found = new Map<number, string>();
+    // Machine ids are 32-bit in both stores; a larger number names no machine.
+    const candidates = [...new Set(machineIds)].filter((id) => Number.isSafeInteger(id) && id >= 1 && id <= MAX_STORED_ID);
+    for (const ids of chunked(candidates)) {
+      const rows = await this.db.kysely.selectFrom('machines').select(['id', 'asset_uuid'])
+        .where('id', 'in', ids).where('asset_uuid', 'is not', null).execute();
+      for (const row of rows) found.set(Number(row.id), row.asset_uuid!);
+    }
+    return found;
+  }
+}
