@@ -31,6 +31,7 @@ import { readSystemAptSources } from '../src/catalog/sources/apt-repo/sources-li
 import type { AptSourceEntry } from '../src/catalog/sources/apt-repo/types.js';
 import type { InstalledPackage, Inventory } from '../src/inventory/types.js';
 import { compareDpkgVersions } from '../src/versions/dpkg.js';
+import { seededRandom } from '../test/support/seeded-random.js';
 
 const TARGET_PER_SECOND = 2_000;
 
@@ -55,17 +56,6 @@ function median(values: number[]): number {
   return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
-/** mulberry32: small seeded PRNG, uniform in [0, 1). */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 // ---------------------------------------------------------------------------------------------
 // Catalog from the host's apt lists

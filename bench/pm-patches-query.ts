@@ -33,6 +33,7 @@ import { sql } from 'kysely';
 import { v5 as uuidV5 } from 'uuid';
 import { insertBatchSize, openDatabase, type PatchwardenDb } from '../src/db/database.js';
 import { migrateToLatest } from '../src/db/migrate.js';
+import { seededRandom } from '../test/support/seeded-random.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -57,17 +58,6 @@ const TARGET_THROUGHPUT_SHARE = 0.25;
 const ADMIN_PASSWORD = 'bench password, loopback only';
 const NAMESPACE = '7b1c31a4-52a8-4b8e-9d4f-1f0c7e3b2a11';
 
-/** mulberry32: small seeded PRNG, uniform in [0, 1). */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];

@@ -21,18 +21,12 @@ import { compileQqlToPredicate, compileQqlToWhere, parseQql } from '../../src/qq
 import { createExampleItemsSchema, exampleItemTokens, insertExampleItems, loadExampleItems } from '../support/qql-example-table.js';
 import { generateExampleItems, generateQueryText, QUERY_NOW, SeededRandom } from '../support/qql-random.js';
 import { freshDatabaseUrl, testStore } from '../support/test-database.js';
+import { envInt } from '../support/env-settings.js';
 
 const DEFAULT_SEED = 7_031_977;
 const MIN_QUERIES = 2000;
 const ITEM_COUNT = 400;
 
-function envInt(name: string, fallback: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n)) throw new Error(`${name} must be an integer, got ${JSON.stringify(raw)}`);
-  return n;
-}
 
 test(`QQL compiled to SQL selects the same rows as the in-memory predicate (${testStore()})`, async (t) => {
   const seed = envInt('QQL_DIFF_SEED', DEFAULT_SEED);

@@ -11,18 +11,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { compareDpkgVersions } from '../../src/versions/dpkg.js';
 import { buildPairs, collectRealVersions, dpkgOrders, missingDependencies, type DpkgOrder } from '../support/dpkg-differential.js';
+import { envInt } from '../support/env-settings.js';
 
 const MIN_PAIRS = 10_000;
 const DEFAULT_SEED = 20240611;
 const SHARDS = 2;
 
-function envInt(name: string, fallback: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n)) throw new Error(`${name} must be an integer, got ${JSON.stringify(raw)}`);
-  return n;
-}
 
 function ours(a: string, b: string): DpkgOrder | string {
   try {

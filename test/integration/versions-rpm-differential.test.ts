@@ -26,18 +26,12 @@ import {
   type RpmAnswer,
 } from '../support/rpm-differential.js';
 import { requireOrSkip } from '../support/required-service.js';
+import { envInt } from '../support/env-settings.js';
 
 const MIN_PAIRS = 10_000;
 const DEFAULT_SEED = 20250314;
 const EVR_PAIRS = 6_000;
 
-function envInt(name: string, fallback: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n)) throw new Error(`${name} must be an integer, got ${JSON.stringify(raw)}`);
-  return n;
-}
 
 function ours(f: () => number): RpmAnswer | string {
   try {

@@ -5,22 +5,15 @@
  */
 import { formatQqlValue, parseQqlDate, type QqlValue } from '../../src/qql/index.js';
 import { EXAMPLE_SEVERITIES, type ExampleItem } from './qql-example-table.js';
+import { seededRandom } from './seeded-random.js';
 
 /** mulberry32: small, fast, good enough to drive tests. */
 export class SeededRandom {
-  private state: number;
+  /** Uniform in [0, 1). */
+  readonly next: () => number;
 
   constructor(seed: number) {
-    this.state = seed >>> 0;
-  }
-
-  /** Uniform in [0, 1). */
-  next(): number {
-    this.state = (this.state + 0x6d2b79f5) >>> 0;
-    let t = this.state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    this.next = seededRandom(seed);
   }
 
   /** Integer in [low, high]. */
