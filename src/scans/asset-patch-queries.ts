@@ -26,7 +26,7 @@
  */
 import { sql, type Expression, type Kysely, type SelectQueryBuilder, type SqlBool } from 'kysely';
 import type { PatchwardenDb } from '../db/database.js';
-import type { PatchwardenTables } from '../db/schema.js';
+import type { PatchwardenTables, PatchesTable } from '../db/schema.js';
 import {
   compileQqlToWhere, defineQqlTokenTable, findQqlToken, type QqlMultiValuedToken, type QqlNode, type QqlTokenDefinition, type QqlTokenTable,
 } from '../qql/index.js';
@@ -42,25 +42,8 @@ export const PM_VIEWS = {
   assetTags: 'pm_asset_tags',
 } as const;
 
-/** Columns of `pm_patches` (the `patches` table's plus these computed ones). */
-export interface PmPatchViewRow {
-  id: string;
-  title: string;
-  bulletin: string;
-  kb: string;
-  vendor: string;
-  platform: string;
-  patch_type: string;
-  is_security: number;
-  vendor_severity: string;
-  release: string;
-  source_name: string;
-  source_version: string;
-  architectures: string;
-  package_details: string;
-  reboot_required: number;
-  published_ms: number;
-  modified_ms: number;
+/** Columns of `pm_patches`: the `patches` table's plus these computed ones. */
+export interface PmPatchViewRow extends PatchesTable {
   /** `Security` or `NonSecurity`. */
   patch_kind: string;
   missing_count: number;
