@@ -8,14 +8,14 @@
  *   query.where(compileQqlToWhere(ast, patchTokens, { dialect: db.dialect, alias: 'p' }));
  *   const matches = compileQqlToPredicate(ast, patchTokens);                    // (row) => boolean
  *
- * In a route: catch `QqlError` and answer with `pmQqlErrorResponse(error, 'query')`.
+ * In a route: catch `QqlError` and answer with the PM API's `pmQqlErrorResponse(error, 'query')`.
  */
 export type { QqlAst, QqlAnd, QqlComparisonOperator, QqlCondition, QqlNode, QqlNot, QqlOr, QqlTerm, QqlValue, QqlValueStyle } from './ast.js';
 export { stripQqlPositions } from './ast.js';
 export { parseQqlDate, QQL_DATE_FORMS, type QqlDateSpan } from './date-literal.js';
 export {
-  END_OF_QUERY, isQqlError, pmQqlErrorResponse, PM_QQL_ERROR_CODE, QqlError, QqlSyntaxError, QqlValidationError,
-  type PmQqlErrorBody, type QqlErrorKind,
+  END_OF_QUERY, isQqlError, QqlError, QqlSyntaxError, QqlValidationError,
+  type QqlErrorKind,
 } from './errors.js';
 export { formatQql, formatQqlValue } from './format.js';
 export { isQqlBareWord, QQL_LIMITS, tokenizeQql, type QqlLexeme, type QqlLexemeKind } from './lexer.js';

@@ -1,10 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  defineQqlTokenTable, findQqlToken, parseQql, pmQqlErrorResponse, PM_QQL_ERROR_CODE, QqlError, validateQql,
+  defineQqlTokenTable, findQqlToken, parseQql, QqlError, validateQql,
   type QqlTokenTable,
 } from '../../src/qql/index.js';
 import { exampleItemTokens } from '../support/qql-example-table.js';
+import { pmQqlErrorResponse } from '../../src/api/pm/qql-error-body.js';
+import { PmErrorCode } from '../../src/api/pm/pm-errors.js';
 
 test('defineQqlTokenTable freezes a good table and finds tokens ignoring case', () => {
   assert.ok(Object.isFrozen(exampleItemTokens));
@@ -62,7 +64,7 @@ test('pmQqlErrorResponse gives the PM API 400 body with position, found and expe
   assert.equal(response.statusCode, 400);
   assert.deepEqual(response.body, {
     _error: {
-      errorCode: PM_QQL_ERROR_CODE,
+      errorCode: PmErrorCode.InvalidQuery,
       message: `query: ${caught.message}`,
       qql: { parameter: 'query', position: 28, found: 'scroe', expected: caught.expected, token: 'scroe' },
     },
@@ -81,9 +83,4 @@ test('pmQqlErrorResponse gives the PM API 400 body with position, found and expe
   assert.equal(pmQqlErrorResponse(syntax).body._error.message, syntax.message);
   // The body is plain JSON.
   assert.deepEqual(JSON.parse(JSON.stringify(pmQqlErrorResponse(syntax).body)), pmQqlErrorResponse(syntax).body);
-});
-
-test('the QQL error code is the Patch Management API\'s invalid-query code', async () => {
-  const { PmErrorCode } = await import('../../src/api/pm/pm-errors.js');
-  assert.equal(PM_QQL_ERROR_CODE, PmErrorCode.InvalidQuery);
 });

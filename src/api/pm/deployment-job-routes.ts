@@ -3,13 +3,14 @@ import { Type } from 'typebox';
 import type { ConsoleServices } from '../console-services.js';
 import { WireRequestError } from '../wire-request.js';
 import { PmErrorCode, PmRequestError } from './pm-errors.js';
-import { isQqlError, pmQqlErrorResponse } from '../../qql/index.js';
+import { isQqlError } from '../../qql/index.js';
 import { JobListRecordLimitError } from '../../deploy/deployment-jobs.js';
 import { DeploymentJobValidationError } from '../../deploy/deployment-job-validation.js';
 import {
   actionOutcomeToWire, jobStatusFromAction, jobToWire, PmCreatedJob, PmJob, PmJobActionResult, PmJobResultSummary, PmRun,
   readJobDraft, readJobIds, readJobListQuery, resultSummaryToWire, runToWire,
 } from './deployment-job-wire.js';
+import { pmQqlErrorResponse } from './qql-error-body.js';
 
 /**
  * Turns the domain's refusals into PM errors: a QQL problem names its position, what was found

@@ -6,12 +6,13 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ConsoleServices } from '../console-services.js';
 import { LenientFields, WireRequestError } from '../wire-request.js';
-import { isQqlError, parseQql, pmQqlErrorResponse, validateQql, type QqlError, type QqlNode, type QqlTokenTable } from '../../qql/index.js';
+import { isQqlError, parseQql, validateQql, type QqlError, type QqlNode, type QqlTokenTable } from '../../qql/index.js';
 import { AssetPatchQueries, type PatchStatusRecord } from '../../scans/asset-patch-queries.js';
 import { PATCH_WIRE_KEYS, PmPatch, PmPatchCount, type PmPatchWire } from './pm-wire-models.js';
 import { PATCH_PAIR_QQL_TOKENS, PATCH_QQL_TOKENS } from './patch-qql-tokens.js';
 import { ASSET_QQL_TOKENS } from './asset-qql-tokens.js';
 import { pageLimit, readSearchAfter, recordLimitExceeded, sendSearchAfter } from './search-after.js';
+import { pmQqlErrorResponse } from './qql-error-body.js';
 
 export const PLATFORMS = ['Windows', 'Linux'] as const;
 
