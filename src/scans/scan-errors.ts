@@ -13,8 +13,6 @@ export const ScanErrorNumber = {
   CatalogSyncFailed: 1004,
   /** Anything else that went wrong while assessing or storing the result. */
   AssessmentFailed: 1005,
-  /** The console stopped while this machine was being scanned. */
-  Interrupted: 1006,
   /** Assessed, but some of the machine's repositories could not be refreshed (the result says which). */
   OutdatedRepositoryData: 1007,
 } as const;
