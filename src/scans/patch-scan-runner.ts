@@ -108,9 +108,14 @@ export class PatchScanRunner {
         last_scanned_at: now, last_inventory: JSON.stringify(inventory),
         os_identifier: `${inventory.os.id}:${inventory.os.versionId}`, architecture: inventory.architecture,
       };
+      const assetUuid = randomUUID();
       const { id: machineId } = await trx.insertInto('machines').values({
-        name: inventory.host.hostname, ...machineRow, created_at: now, asset_uuid: randomUUID(),
-      }).onConflict((oc) => oc.column('name').doUpdateSet(machineRow)).returning('id').executeTakeFirstOrThrow();
+        name: inventory.host.hostname, ...machineRow, created_at: now, asset_uuid: assetUuid,
+      }).onConflict((oc) => oc.column('name').doUpdateSet((eb) => ({
+        ...machineRow,
+        // Machines recorded before assets had ids get theirs at their next scan.
+        asset_uuid: eb.fn.coalesce('machines.asset_uuid', eb.val(assetUuid)),
+      }))).returning('id').executeTakeFirstOrThrow();
       await foldIntoAssetStatus(trx, machineId, task.scanId, allPatches, inventory.os.prettyName.split(' ')[0] || 'Debian', now);
       for (let i = 0; i < assessment.patches.length; i += 500) {
         await trx.insertInto('scan_machine_patches').values(assessment.patches.slice(i, i + 500).map((p) => ({
