@@ -14,6 +14,8 @@ import { installPredefinedScanTemplates } from '../scans/scan-templates.js';
 import { LocalHostNames } from '../inventory/collectors/local-host-names.js';
 import { RequestAuthenticator } from './authentication.js';
 import { DeploymentJobService } from '../deploy/deployment-jobs.js';
+import { CredentialService } from '../scans/credentials.js';
+import { SecretCipher } from '../secrets/secret-cipher.js';
 import { checkJobQql } from './pm/job-qql-check.js';
 import type { ConsoleServices } from './console-services.js';
 import { buildServer } from './server.js';
@@ -79,6 +81,7 @@ export async function startConsole(config: ConsoleConfig): Promise<RunningConsol
     const scans = new ScanService(db, queue, hostname());
     const services: ConsoleServices = {
       db, scans, jobs: new DeploymentJobService(db, checkJobQql), passwords, tokens, authenticator: new RequestAuthenticator(db, passwords, tokens),
+      credentials: new CredentialService(db, await SecretCipher.fromDataDir(config.dataDir)),
       publicUrl: config.publicUrl, productVersion: productVersion(),
     };
     const tls = config.tls === 'off' ? undefined

@@ -4,6 +4,7 @@ import { foundationMigration } from './migrations/0001-foundation.js';
 import { patchStatusMigration } from './migrations/0002-patch-status.js';
 import { deploymentJobsMigration } from './migrations/0003-deployment-jobs.js';
 import { pmQueryIndexesMigration } from './migrations/0004-pm-query-indexes.js';
+import { credentialsMigration } from './migrations/0005-credentials.js';
 
 /** Migrations in order; names are permanent once released. */
 function migrationsFor(db: PatchwardenDb): Record<string, Migration> {
@@ -12,6 +13,7 @@ function migrationsFor(db: PatchwardenDb): Record<string, Migration> {
     '0002-patch-status': patchStatusMigration(),
     '0003-deployment-jobs': deploymentJobsMigration(),
     '0004-pm-query-indexes': pmQueryIndexesMigration(db.dialect),
+    '0005-credentials': credentialsMigration(),
   };
 }
 

@@ -23,6 +23,7 @@ export interface PatchwardenTables {
   asset_patch_status: AssetPatchStatusTable;
   deployment_jobs: DeploymentJobsTable;
   deployment_job_coauthors: DeploymentJobCoauthorsTable;
+  credentials: CredentialsTable;
 }
 
 export interface SettingsTable {
@@ -303,4 +304,17 @@ export interface DeploymentJobsTable {
 export interface DeploymentJobCoauthorsTable {
   job_id: string;
   user_id: number;
+}
+
+/** A stored credential (see src/scans/credentials.ts); the password only ever encrypted. */
+export interface CredentialsTable {
+  id: string;
+  name: string;
+  username: string;
+  /** `pwsec1:…` from SecretCipher, with the credential id as context — never the password itself. */
+  encrypted_password: string;
+  owner_user_id: number;
+  owner_name: string;
+  created_at: string;
+  updated_at: string;
 }

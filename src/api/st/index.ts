@@ -7,6 +7,7 @@ import { registerPatchScanRoutes } from './patch-scan-routes.js';
 import { registerOperationRoutes } from './operation-routes.js';
 import { registerScanTemplateRoutes } from './scan-template-routes.js';
 import { registerConfigurationRoutes } from './configuration-routes.js';
+import { registerCredentialRoutes } from './credential-routes.js';
 
 /** The Security Controls console API (`/st/console/api/v1.0`). Every route needs a user. */
 export async function securityControlsApi(app: FastifyInstance, services: ConsoleServices): Promise<void> {
@@ -40,4 +41,5 @@ export async function securityControlsApi(app: FastifyInstance, services: Consol
   registerOperationRoutes(app, services);
   registerScanTemplateRoutes(app, services);
   registerPatchScanRoutes(app, services);
+  registerCredentialRoutes(app, services);
 }

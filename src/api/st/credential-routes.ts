@@ -1,0 +1,143 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { Type } from 'typebox';
+import type { ConsoleServices } from '../console-services.js';
+import { LenientFields, WireRequestError } from '../wire-request.js';
+import { LinkBuilder, pageEnvelope } from './links.js';
+import { ListOf } from './wire-models.js';
+import { CredentialNameTakenError, CredentialNotFoundError, type Credential, type CredentialOwner } from '../../scans/credentials.js';
+
+/**
+ * `/credentials`: stored credentials. The response schema has no password field, so Fastify's
+ * serialiser could not send one even if a handler passed it along.
+ */
+const Href = Type.Object({ href: Type.String() });
+
+export const UserCredential = Type.Object({
+  id: Type.String(),
+  links: Type.Object({ self: Href }),
+  name: Type.String(),
+  ownerName: Type.String(),
+  sharedWith: Type.Array(Type.String()),
+  sharedWithService: Type.Boolean(),
+  username: Type.String(),
+});
+
+const MAX_NAME = 255;
+const MAX_PASSWORD = 1024;
+
+function credentialToWire(credential: Credential, links: LinkBuilder) {
+  return {
+    id: credential.id,
+    links: { self: links.href(`credentials/${credential.id}`) },
+    name: credential.name,
+    ownerName: credential.ownerName,
+    sharedWith: [] as string[],
+    sharedWithService: false,
+    username: credential.username,
+  };
+}
+
+function owner(request: FastifyRequest): CredentialOwner {
+  const user = request.user!;
+  return { id: user.id, username: user.username };
+}
+
+/**
+ * The password object (spec §2.4). Only `clearText` is accepted for now; the clear text is kept
+ * exactly as sent (no trimming: spaces may be part of a password).
+ */
+function readPassword(body: LenientFields, required: boolean): string | undefined {
+  const value = body.raw('password');
+  if (value === undefined) {
+    if (required) throw new WireRequestError('password', 'password is required, as {"clearText": "..."}');
+    return undefined;
+  }
+  if (typeof value !== 'object' || Array.isArray(value)) {
+    throw new WireRequestError('password', 'password must be an object such as {"clearText": "..."}');
+  }
+  const password = new LenientFields(value, 'body');
+  if (password.raw('cipherText') !== undefined || password.raw('sessionKey') !== undefined) {
+    throw new WireRequestError('password.cipherText',
+      'encrypted passwords (cipherText with sessionKey) are not supported yet; send the password as {"clearText": "..."} over HTTPS');
+  }
+  const clearText = password.raw('clearText');
+  if (clearText === undefined) throw new WireRequestError('password.clearText', 'password.clearText is required');
+  if (typeof clearText !== 'string') throw new WireRequestError('password.clearText', 'password.clearText must be a string');
+  if (clearText.length === 0) throw new WireRequestError('password.clearText', 'password.clearText must not be empty');
+  if (clearText.length > MAX_PASSWORD) throw new WireRequestError('password.clearText', `password.clearText must be at most ${MAX_PASSWORD} characters`);
+  if (clearText.includes('\u0000')) throw new WireRequestError('password.clearText', 'password.clearText must not contain NUL (U+0000) characters');
+  return clearText;
+}
+
+function readNameAndUser(body: LenientFields): { name: string; username: string } {
+  // `userName` (documented) and `username` are the same key here: lookups ignore case.
+  return {
+    name: body.string('name', { required: true, maxLength: MAX_NAME })!,
+    username: body.string('userName', { required: true, maxLength: MAX_NAME })!,
+  };
+}
+
+function credentialId(request: FastifyRequest): string {
+  return new LenientFields(request.params, 'query').guid('credentialId', { required: true })!;
+}
+
+function notFound(id: string): WireRequestError {
+  return new WireRequestError('credentialId', `credential ${id} does not exist`, 404);
+}
+
+function sendNameTaken(reply: FastifyReply, error: CredentialNameTakenError) {
+  return reply.code(409).send({ message: error.message, field: 'name' });
+}
+
+export function registerCredentialRoutes(app: FastifyInstance, services: ConsoleServices): void {
+  app.get('/credentials', { schema: { response: { 200: ListOf(UserCredential) } } }, async (request) => {
+    const fields = new LenientFields(request.query, 'query');
+    const count = fields.integer('count', { min: 1, max: 1000, fallback: 10 })!;
+    const start = fields.integer('start', { min: 1, max: Number.MAX_SAFE_INTEGER, fallback: 1 })!;
+    const name = fields.string('name', { maxLength: MAX_NAME });
+    const rows = await services.credentials.list(owner(request), { count, start, name });
+    const links = new LinkBuilder(request, services.publicUrl);
+    return pageEnvelope(request, links, rows, count, start, (c) => credentialToWire(c, links));
+  });
+
+  app.get('/credentials/:credentialId', { schema: { response: { 200: UserCredential } } }, async (request) => {
+    const id = credentialId(request);
+    const credential = await services.credentials.get(owner(request), id);
+    if (!credential) throw notFound(id);
+    return credentialToWire(credential, new LinkBuilder(request, services.publicUrl));
+  });
+
+  app.post('/credentials', { schema: { response: { 201: UserCredential } } }, async (request, reply) => {
+    const body = new LenientFields(request.body, 'body');
+    const { name, username } = readNameAndUser(body);
+    const password = readPassword(body, true)!;
+    try {
+      const credential = await services.credentials.create(owner(request), { name, username, password });
+      return reply.code(201).send(credentialToWire(credential, new LinkBuilder(request, services.publicUrl)));
+    } catch (error) {
+      if (error instanceof CredentialNameTakenError) return sendNameTaken(reply, error);
+      throw error;
+    }
+  });
+
+  app.put('/credentials/:credentialId', { schema: { response: { 200: UserCredential } } }, async (request, reply) => {
+    const id = credentialId(request);
+    const body = new LenientFields(request.body, 'body');
+    const { name, username } = readNameAndUser(body);
+    const password = readPassword(body, false);
+    try {
+      const credential = await services.credentials.replace(owner(request), id, { name, username, password });
+      return reply.code(200).send(credentialToWire(credential, new LinkBuilder(request, services.publicUrl)));
+    } catch (error) {
+      if (error instanceof CredentialNameTakenError) return sendNameTaken(reply, error);
+      if (error instanceof CredentialNotFoundError) throw notFound(id);
+      throw error;
+    }
+  });
+
+  app.delete('/credentials/:credentialId', async (request, reply) => {
+    const id = credentialId(request);
+    if (!(await services.credentials.delete(owner(request), id))) throw notFound(id);
+    return reply.code(204).send();
+  });
+}
