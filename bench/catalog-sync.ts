@@ -15,11 +15,11 @@ import { openDatabase } from '../src/db/database.js';
 import { migrateToLatest } from '../src/db/migrate.js';
 import { CatalogService } from '../src/catalog/catalog-service.js';
 import { readSystemAptSources } from '../src/catalog/sources/apt-repo/sources-list.js';
+import { createPostgresDatabase, testPostgresAdminUrl } from '../test/support/test-database.js';
 
 const args = process.argv.slice(2);
 const rounds = Number(args[args.indexOf('--rounds') + 1] ?? 3) || 3;
-const pgUrl = args.includes('--store') && args[args.indexOf('--store') + 1] === 'postgres'
-  ? (process.env.PATCHWARDEN_TEST_PG_URL ?? 'postgres://patchwarden:patchwarden@127.0.0.1:5432/postgres') : undefined;
+const pgUrl = args.includes('--store') && args[args.indexOf('--store') + 1] === 'postgres' ? testPostgresAdminUrl() : undefined;
 
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -40,25 +40,8 @@ function aptUpdateSeconds(): number {
 
 async function catalogSyncSeconds(): Promise<{ seconds: number; packages: number }> {
   const dataDir = mkdtempSync(join(tmpdir(), 'bench-sync-'));
-  let databaseUrl: string | undefined;
-  let dropDatabase = async () => undefined as void;
-  if (pgUrl) {
-    const { default: pg } = await import('pg');
-    const name = `pw_bench_${Date.now()}`;
-    const admin = new pg.Client({ connectionString: pgUrl });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE ${name}`);
-    await admin.end();
-    const url = new URL(pgUrl);
-    url.pathname = `/${name}`;
-    databaseUrl = url.toString();
-    dropDatabase = async () => {
-      const c = new pg.Client({ connectionString: pgUrl });
-      await c.connect();
-      await c.query(`DROP DATABASE ${name} WITH (FORCE)`);
-      await c.end();
-    };
-  }
+  const postgres = pgUrl ? await createPostgresDatabase(pgUrl, 'pw_bench_sync') : undefined;
+  const databaseUrl = postgres?.url;
   const db = openDatabase({ dataDir, databaseUrl });
   await migrateToLatest(db);
   const sources = await readSystemAptSources('/');
@@ -68,7 +51,7 @@ async function catalogSyncSeconds(): Promise<{ seconds: number; packages: number
   const report = await catalog.syncSources(sources.entries, [arch], { force: true });
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   await db.close();
-  await dropDatabase();
+  await postgres?.drop();
   rmSync(dataDir, { recursive: true, force: true });
   if (report.errors.length > 0) throw new Error(`sync errors: ${report.errors.join('; ')}`);
   return { seconds, packages: report.packagesStored };

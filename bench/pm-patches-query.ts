@@ -34,6 +34,7 @@ import { v5 as uuidV5 } from 'uuid';
 import { insertBatchSize, openDatabase, type PatchwardenDb } from '../src/db/database.js';
 import { migrateToLatest } from '../src/db/migrate.js';
 import { seededRandom } from '../test/support/seeded-random.js';
+import { createPostgresDatabase, testPostgresAdminUrl } from '../test/support/test-database.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -65,27 +66,6 @@ function percentile(sorted: number[], p: number): number {
 
 // ---------------------------------------------------------------------------------------------
 // Store
-
-async function freshPostgresDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
-  const { default: pg } = await import('pg');
-  const adminUrl = process.env.PATCHWARDEN_TEST_PG_URL ?? 'postgres://patchwarden:patchwarden@127.0.0.1:5432/postgres';
-  const name = `pw_bench_pm_${Date.now()}`;
-  const admin = new pg.Client({ connectionString: adminUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    async drop() {
-      const client = new pg.Client({ connectionString: adminUrl });
-      await client.connect();
-      await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await client.end();
-    },
-  };
-}
 
 const SEVERITIES = ['Critical', 'Important', 'Moderate', 'Low', 'None'];
 const SEVERITY_WEIGHTS = [0.05, 0.15, 0.2, 0.2, 0.4];
@@ -238,7 +218,7 @@ async function startServer(dataDir: string, databaseUrl: string | undefined): Pr
 }
 
 const dataDir = mkdtempSync(join(tmpdir(), 'bench-pm-'));
-const postgres = STORE === 'postgres' ? await freshPostgresDatabase() : undefined;
+const postgres = STORE === 'postgres' ? await createPostgresDatabase(testPostgresAdminUrl(), 'pw_bench_pm') : undefined;
 let server: { url: string; child: ChildProcess } | undefined;
 try {
   const fillStarted = performance.now();

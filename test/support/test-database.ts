@@ -12,15 +12,14 @@ export function testStore(): TestStore {
   return process.env.PATCHWARDEN_TEST_STORE === 'postgres' ? 'postgres' : 'sqlite';
 }
 
-/**
- * A fresh, empty database for one test: undefined for SQLite (the console makes its file in the
- * data directory), or the URL of a new PostgreSQL database that `drop()` removes again.
- */
-export async function freshDatabaseUrl(): Promise<{ url?: string; drop(): Promise<void> }> {
-  if (testStore() !== 'postgres') return { url: undefined, drop: async () => undefined };
-  const adminUrl = process.env.PATCHWARDEN_TEST_PG_URL;
-  if (!adminUrl) throw new Error('PATCHWARDEN_TEST_STORE=postgres needs PATCHWARDEN_TEST_PG_URL');
-  const name = `pw_test_${randomBytes(6).toString('hex')}`;
+/** The PostgreSQL server tests and benchmarks use (a role that may create databases). */
+export function testPostgresAdminUrl(): string {
+  return process.env.PATCHWARDEN_TEST_PG_URL || 'postgres://patchwarden:patchwarden@127.0.0.1:5432/postgres';
+}
+
+/** Creates an empty PostgreSQL database with a random name; `drop()` removes it again. */
+export async function createPostgresDatabase(adminUrl: string, prefix = 'pw_test'): Promise<{ url: string; drop(): Promise<void> }> {
+  const name = `${prefix}_${randomBytes(6).toString('hex')}`;
   const admin = new pg.Client({ connectionString: adminUrl });
   await admin.connect();
   try {
@@ -42,4 +41,14 @@ export async function freshDatabaseUrl(): Promise<{ url?: string; drop(): Promis
       }
     },
   };
+}
+
+/**
+ * A fresh, empty database for one test: undefined for SQLite (the console makes its file in the
+ * data directory), or the URL of a new PostgreSQL database that `drop()` removes again.
+ */
+export async function freshDatabaseUrl(): Promise<{ url?: string; drop(): Promise<void> }> {
+  if (testStore() !== 'postgres') return { url: undefined, drop: async () => undefined };
+  if (!process.env.PATCHWARDEN_TEST_PG_URL) throw new Error('PATCHWARDEN_TEST_STORE=postgres needs PATCHWARDEN_TEST_PG_URL');
+  return createPostgresDatabase(testPostgresAdminUrl());
 }
