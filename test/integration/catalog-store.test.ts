@@ -1,13 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { openDatabase } from '../../src/db/database.js';
 import { migrateToLatest } from '../../src/db/migrate.js';
 import { loadCatalogSnapshot, readCatalogDefinition, readReleaseValidators, storeChangedReleases, touchReleases, type ChangedRelease } from '../../src/catalog/catalog-store.js';
 import type { AptPackageRecord } from '../../src/catalog/sources/apt-repo/types.js';
-import { freshDatabaseUrl, testStore } from '../support/test-database.js';
+import { openTestStore, testStore } from '../support/test-database.js';
 
 function release(suite: string, packages: AptPackageRecord[], sha: string): ChangedRelease {
   return {
@@ -30,14 +26,7 @@ function manyPackages(n: number, suffix: string): AptPackageRecord[] {
 }
 
 test(`the catalog store round-trips releases, replaces changed ones and bumps the definition (${testStore()})`, async (t) => {
-  const dataDir = await mkdtemp(join(tmpdir(), 'patchwarden-catalog-'));
-  const database = await freshDatabaseUrl();
-  const db = openDatabase({ dataDir, databaseUrl: database.url });
-  t.after(async () => {
-    await db.close();
-    await database.drop();
-    await rm(dataDir, { recursive: true, force: true });
-  });
+  const { db } = await openTestStore(t, 'catalog');
   await migrateToLatest(db);
   assert.deepEqual(await readCatalogDefinition(db), { serial: 0, version: '1.0.0', date: '' });
 

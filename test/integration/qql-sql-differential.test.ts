@@ -12,15 +12,11 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { openDatabase } from '../../src/db/database.js';
 import type { Kysely } from 'kysely';
 import { compileQqlToPredicate, compileQqlToWhere, parseQql } from '../../src/qql/index.js';
 import { createExampleItemsSchema, exampleItemTokens, insertExampleItems, loadExampleItems } from '../support/qql-example-table.js';
 import { generateExampleItems, generateQueryText, QUERY_NOW, SeededRandom } from '../support/qql-random.js';
-import { freshDatabaseUrl, testStore } from '../support/test-database.js';
+import { openTestStore, testStore } from '../support/test-database.js';
 import { envInt } from '../support/env-settings.js';
 
 const DEFAULT_SEED = 7_031_977;
@@ -34,14 +30,7 @@ test(`QQL compiled to SQL selects the same rows as the in-memory predicate (${te
   console.log(`# QQL differential on ${testStore()}: seed=${seed} queries=${wanted} (set QQL_DIFF_SEED to change)`);
   t.diagnostic(`seed=${seed}`);
 
-  const dataDir = await mkdtemp(join(tmpdir(), 'patchwarden-qql-'));
-  const database = await freshDatabaseUrl();
-  const db = openDatabase({ dataDir, databaseUrl: database.url });
-  t.after(async () => {
-    await db.close();
-    await database.drop();
-    await rm(dataDir, { recursive: true, force: true });
-  });
+  const { db } = await openTestStore(t, 'qql');
 
   const kysely = db.kysely as unknown as Kysely<any>; // the example tables are not in the app schema
   const random = new SeededRandom(seed);

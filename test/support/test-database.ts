@@ -4,7 +4,12 @@
  * PATCHWARDEN_TEST_PG_URL naming a server where the test user may create databases).
  */
 import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { TestContext } from 'node:test';
 import pg from 'pg';
+import { openDatabase, type PatchwardenDb } from '../../src/db/database.js';
 
 export type TestStore = 'sqlite' | 'postgres';
 
@@ -51,4 +56,20 @@ export async function freshDatabaseUrl(): Promise<{ url?: string; drop(): Promis
   if (testStore() !== 'postgres') return { url: undefined, drop: async () => undefined };
   if (!process.env.PATCHWARDEN_TEST_PG_URL) throw new Error('PATCHWARDEN_TEST_STORE=postgres needs PATCHWARDEN_TEST_PG_URL');
   return createPostgresDatabase(testPostgresAdminUrl());
+}
+
+/**
+ * Opens a store of the current test pass (a temporary data directory, a fresh database) that is
+ * closed and removed when the test ends.
+ */
+export async function openTestStore(t: TestContext, prefix: string): Promise<{ db: PatchwardenDb; dataDir: string; databaseUrl?: string }> {
+  const dataDir = await mkdtemp(join(tmpdir(), `patchwarden-${prefix}-`));
+  const database = await freshDatabaseUrl();
+  const db = openDatabase({ dataDir, databaseUrl: database.url });
+  t.after(async () => {
+    await db.close();
+    await database.drop();
+    await rm(dataDir, { recursive: true, force: true });
+  });
+  return { db, dataDir, databaseUrl: database.url };
 }
