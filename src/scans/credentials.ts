@@ -113,6 +113,13 @@ export class CredentialService {
     return row ? fromRow(row) : undefined;
   }
 
+  /** One of the owner's credentials by its exact name; undefined when the owner has none of that name. */
+  async getByName(owner: CredentialOwner, name: string): Promise<Credential | undefined> {
+    const row = await this.db.kysely.selectFrom('credentials').select(PUBLIC_COLUMNS)
+      .where('name', '=', name).where('owner_user_id', '=', owner.id).executeTakeFirst();
+    return row ? fromRow(row) : undefined;
+  }
+
   async replace(owner: CredentialOwner, id: string, input: CredentialReplacement): Promise<Credential> {
     const existing = await this.get(owner, id);
     if (!existing) throw new CredentialNotFoundError(id);

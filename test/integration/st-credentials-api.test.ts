@@ -116,6 +116,18 @@ describe('/credentials', () => {
     assert.deepEqual(upper.json, first);
   });
 
+  it('GET /credentials/{name} answers the caller\'s credential of that name (the documented lookup by name)', async () => {
+    const byName = await call('GET', `${ST}/credentials/${encodeURIComponent(first.name)}`);
+    assert.equal(byName.status, 200, byName.text);
+    assert.deepEqual(byName.json, first);
+    const other = await call('GET', `${ST}/credentials/${encodeURIComponent('lower-case keys')}`);
+    assert.equal(other.status, 200, other.text);
+    assert.equal(other.json.name, 'lower-case keys');
+    assert.notEqual(other.json.id, first.id);
+    // Names match exactly: another case is another name.
+    assertErrorResponse(await call('GET', `${ST}/credentials/${encodeURIComponent(first.name.toUpperCase())}`), 404, /no credential named/);
+  });
+
   it('GET /credentials lists them in pages with a next link only while more follow, and filters by name', async () => {
     const all = await call('GET', `${ST}/credentials`);
     assert.equal(all.status, 200, all.text);
@@ -188,7 +200,7 @@ describe('/credentials', () => {
     assertErrorResponse(await call('PUT', pathOf(first.links.self), { body: { name: 'x', userName: 'y', password: { clearText: '' } } }), 400, /must not be empty/);
     assertErrorResponse(await call('GET', `${ST}/credentials?count=0`), 400, /count/);
     assertErrorResponse(await call('GET', `${ST}/credentials?count=1001`), 400, /count/);
-    assertErrorResponse(await call('GET', `${ST}/credentials/not-a-guid`), 400, /GUID/);
+    assertErrorResponse(await call('GET', `${ST}/credentials/not-a-name-of-mine`), 404, /no credential named "not-a-name-of-mine"/);
     assertErrorResponse(await call('PUT', `${ST}/credentials/not-a-guid`, { body: { name: 'a', userName: 'b' } }), 400, /GUID/);
     assertErrorResponse(await call('DELETE', `${ST}/credentials/not-a-guid`), 400, /GUID/);
     const unknown = '0123abcd-0000-4000-8000-000000000000';

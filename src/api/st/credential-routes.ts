@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import type { ConsoleServices } from '../console-services.js';
-import { LenientFields, WireRequestError } from '../wire-request.js';
+import { isGuid, LenientFields, WireRequestError } from '../wire-request.js';
 import { LinkBuilder, pageEnvelope } from './links.js';
 import { ListOf } from './wire-models.js';
 import { CredentialNameTakenError, CredentialNotFoundError, type Credential, type CredentialOwner } from '../../scans/credentials.js';
@@ -81,6 +81,12 @@ function credentialId(request: FastifyRequest): string {
   return new LenientFields(request.params, 'query').guid('credentialId', { required: true })!;
 }
 
+function credentialKey(request: FastifyRequest): { id: string; name?: undefined } | { id?: undefined; name: string } {
+  const fields = new LenientFields(request.params, 'query');
+  const text = fields.string('credentialId', { required: true, maxLength: MAX_NAME })!;
+  return isGuid(text) ? { id: text.toLowerCase() } : { name: text };
+}
+
 function notFound(id: string): WireRequestError {
   return new WireRequestError('credentialId', `credential ${id} does not exist`, 404);
 }
@@ -100,10 +106,17 @@ export function registerCredentialRoutes(app: FastifyInstance, services: Console
     return pageEnvelope(request, links, rows, count, start, (c) => credentialToWire(c, links));
   });
 
+  // `{credentialId}` may also be a credential's name (the documented lookup by name): a value
+  // shaped like a GUID is an id, anything else a name.
   app.get('/credentials/:credentialId', { schema: { response: { 200: UserCredential } } }, async (request) => {
-    const id = credentialId(request);
-    const credential = await services.credentials.get(owner(request), id);
-    if (!credential) throw notFound(id);
+    const key = credentialKey(request);
+    const credential = key.id !== undefined
+      ? await services.credentials.get(owner(request), key.id)
+      : await services.credentials.getByName(owner(request), key.name);
+    if (!credential) {
+      throw key.id !== undefined ? notFound(key.id)
+        : new WireRequestError('credentialId', `you have no credential named "${key.name}"`, 404);
+    }
     return credentialToWire(credential, new LinkBuilder(request, services.publicUrl));
   });
 
