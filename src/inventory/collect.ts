@@ -5,6 +5,7 @@
 import { LocalMachineShell } from './collectors/local.js';
 import type { MachineShell } from './machine-shell.js';
 import { DEBIAN_PROBE_SCRIPT, parseDebianProbeOutputWithProblems } from './probes/debian.js';
+import { INVENTORY_PROBE_SCRIPT, inventoryProbeScript, parseInventoryProbeOutput } from './probes/dispatch.js';
 import type { Inventory } from './types.js';
 
 /** Used when no timeout is given: a large machine lists a few thousand packages. */
@@ -16,6 +17,14 @@ export interface CollectOptions {
   collector?: Inventory['collector'];
   /** Receives problems that did not stop the collection (bad source lines, unreadable files). */
   onProblem?: (problem: string) => void;
+}
+
+export interface CollectInventoryOptions extends CollectOptions {
+  /**
+   * Read the files of a system mounted at this directory instead of the machine's own (rpm and
+   * Alpine systems). The running kernel and host names still come from the machine.
+   */
+  rootDirectory?: string;
 }
 
 /** The machine could not be collected; the message names the machine and the cause. */
@@ -44,6 +53,35 @@ export async function collectDebianInventory(shell: MachineShell, options: Colle
   let parsed;
   try {
     parsed = parseDebianProbeOutputWithProblems(result.stdout, collector, finishedAt);
+  } catch (error) {
+    throw new InventoryCollectionError(
+      `cannot read the inventory of ${shell.describe()}: ${(error as Error).message}${stderrTail}`,
+      { cause: error },
+    );
+  }
+  for (const problem of parsed.problems) options.onProblem?.(problem);
+  return parsed.inventory;
+}
+
+/**
+ * Collects any machine's inventory with the dispatching probe: Debian/Ubuntu, rpm (RHEL,
+ * AlmaLinux, Rocky, Fedora, Amazon Linux, SUSE) and Alpine machines get their packages; any
+ * other OS gets an inventory of family `unknown` with its os-release, host names and kernel.
+ */
+export async function collectInventory(shell: MachineShell, options: CollectInventoryOptions = {}): Promise<Inventory> {
+  const collector = options.collector ?? (shell instanceof LocalMachineShell ? 'local' : 'ssh');
+  const script = options.rootDirectory === undefined ? INVENTORY_PROBE_SCRIPT : inventoryProbeScript({ rootDirectory: options.rootDirectory });
+  const result = await shell.run(script, { timeoutMs: options.timeoutMs ?? DEFAULT_COLLECTION_TIMEOUT_MS });
+  const finishedAt = new Date();
+  const stderrTail = result.stderr.trim() === '' ? '' : `; stderr: ${lastLines(result.stderr, 5)}`;
+  if (result.exitCode !== 0) {
+    throw new InventoryCollectionError(
+      `inventory probe on ${shell.describe()} exited with status ${result.exitCode}${stderrTail}`,
+    );
+  }
+  let parsed;
+  try {
+    parsed = parseInventoryProbeOutput(result.stdout, collector, finishedAt);
   } catch (error) {
     throw new InventoryCollectionError(
       `cannot read the inventory of ${shell.describe()}: ${(error as Error).message}${stderrTail}`,

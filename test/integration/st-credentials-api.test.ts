@@ -5,6 +5,7 @@
  * the store, never in any response, yet recoverable by the service for the collector.
  */
 import assert from 'node:assert/strict';
+import { generateKeyPairSync, X509Certificate } from 'node:crypto';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import SQLite from 'better-sqlite3';
@@ -15,6 +16,7 @@ import {
   arrayOf, type Shape,
 } from '../support/st-wire-assertions.js';
 import { testStore } from '../support/test-database.js';
+import { encryptPasswordFor } from '../support/st-password-encryption.js';
 import { SecretDecryptionError } from '../../src/secrets/secret-cipher.js';
 import { findUserByName } from '../../src/auth/users.js';
 
@@ -58,7 +60,8 @@ function assertNoPasswordKey(value: unknown, path = '$'): void {
 }
 
 // Distinctive, so a hit in the store or a response cannot be a coincidence.
-const PASSWORDS = ['Zq7-kestrel-PLAINTEXT-9931', 'wombat\u00e9 spaced  pw 4477', 'Replaced-Osprey-8812', 'x'.repeat(1023) + 'Y'];
+const PASSWORDS = ['Zq7-kestrel-PLAINTEXT-9931', 'wombat\u00e9 spaced  pw 4477', 'Replaced-Osprey-8812', 'x'.repeat(1023) + 'Y',
+  'Encrypted-Shrike-\u00e9\u4e16-6620', 'Bytes-Harrier-3307', 'Replaced-Encrypted-Merlin-1144'];
 const SECOND_USER_PASSWORD = 'Other-User-Secret-5150';
 
 let c: TestConsole;
@@ -176,6 +179,25 @@ describe('/credentials', () => {
     assertErrorResponse(taken, 409, /already exists/);
   });
 
+  it('POST and PUT accept the password encrypted for the console certificate (base64 or a byte array)', async () => {
+    const certificateResponse = await call('GET', `${ST}/configuration/certificate`);
+    assert.equal(certificateResponse.status, 200, certificateResponse.text);
+    const certificate = new X509Certificate(Buffer.from(certificateResponse.json.derEncoded, 'base64'));
+    const encrypted = await create({ name: 'encrypted', userName: 'svc', password: encryptPasswordFor(certificate, PASSWORDS[4]) });
+    assert.equal(await c.running.services.credentials.decryptPassword(encrypted.id), PASSWORDS[4]);
+    const bytes = await create({ name: 'encrypted bytes', userName: 'svc', password: encryptPasswordFor(certificate, PASSWORDS[5], { bytes: true }) });
+    assert.equal(await c.running.services.credentials.decryptPassword(bytes.id), PASSWORDS[5]);
+    const replaced = await call('PUT', pathOf(encrypted.links.self), { body: { name: 'encrypted', userName: 'svc', password: encryptPasswordFor(certificate, PASSWORDS[6]) } });
+    assert.equal(replaced.status, 200, replaced.text);
+    assert.equal(await c.running.services.credentials.decryptPassword(encrypted.id), PASSWORDS[6]);
+    // A key wrapped for another certificate is refused, and the stored password stays as it was.
+    const foreign = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const refused = await call('PUT', pathOf(encrypted.links.self), { body: { name: 'encrypted', userName: 'svc', password: encryptPasswordFor({ publicKey: foreign.publicKey }, 'never-stored') } });
+    assert.equal(assertErrorResponse(refused, 400, /configuration\/certificate/).field, 'password.sessionKey.encryptedKey');
+    assert.equal(await c.running.services.credentials.decryptPassword(encrypted.id), PASSWORDS[6]);
+    for (const id of [encrypted.id, bytes.id]) assert.equal((await call('DELETE', `${ST}/credentials/${id}`)).status, 204);
+  });
+
   it('refuses bad input with 400 and the field at fault', async () => {
     const cases: Array<[unknown, string, RegExp]> = [
       [{ userName: 'a', password: { clearText: 'p' } }, 'name', /name is required/],
@@ -184,13 +206,15 @@ describe('/credentials', () => {
       [{ name: 'n', password: { clearText: 'p' } }, 'userName', /userName is required/],
       [{ name: 'n', userName: 'u'.repeat(256), password: { clearText: 'p' } }, 'userName', /at most 255/],
       [{ name: 'n', userName: 'a' }, 'password', /password is required/],
-      [{ name: 'n', userName: 'a', password: 'plain' }, 'password', /must be an object/],
-      [{ name: 'n', userName: 'a', password: {} }, 'password.clearText', /clearText is required/],
+      [{ name: 'n', userName: 'a', password: 'plain' }, 'password', /must be a password object/],
+      [{ name: 'n', userName: 'a', password: {} }, 'password.clearText', /clearText \(or password.cipherText with password.sessionKey\) is required/],
       [{ name: 'n', userName: 'a', password: { clearText: '' } }, 'password.clearText', /must not be empty/],
       [{ name: 'n', userName: 'a', password: { clearText: 'p'.repeat(1025) } }, 'password.clearText', /at most 1024/],
       [{ name: 'n', userName: 'a', password: { clearText: 42 } }, 'password.clearText', /must be a string/],
       [{ name: 'n', userName: 'a', password: { cipherText: 'AAAA', protectionMode: 'SessionKey', sessionKey: { encryptedKey: 'x', iv: 'y' } } },
-        'password.cipherText', /not supported yet/],
+        'password.sessionKey.encryptedKey', /base64/],
+      [{ name: 'n', userName: 'a', password: { cipherText: 'AAAA' } }, 'password.sessionKey', /sessionKey is required/],
+      [{ name: 'n', userName: 'a', password: { clearText: 'p', cipherText: 'AAAA' } }, 'password.clearText', /not both/],
       [[1, 2], 'body', /JSON object/],
     ];
     for (const [body, field, pattern] of cases) {

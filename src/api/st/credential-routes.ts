@@ -3,6 +3,8 @@ import { Type } from 'typebox';
 import type { ConsoleServices } from '../console-services.js';
 import { isGuid, LenientFields, WireRequestError } from '../wire-request.js';
 import { LinkBuilder, pageEnvelope } from './links.js';
+import { readPasswordObject } from './password-object.js';
+import type { SessionKey } from '../../scans/session-key.js';
 import { ListOf } from './wire-models.js';
 import { CredentialNameTakenError, CredentialNotFoundError, type Credential, type CredentialOwner } from '../../scans/credentials.js';
 
@@ -23,7 +25,6 @@ export const UserCredential = Type.Object({
 });
 
 const MAX_NAME = 255;
-const MAX_PASSWORD = 1024;
 
 function credentialToWire(credential: Credential, links: LinkBuilder) {
   return {
@@ -42,31 +43,14 @@ function owner(request: FastifyRequest): CredentialOwner {
   return { id: user.id, username: user.username };
 }
 
-/**
- * The password object (spec §2.4). Only `clearText` is accepted for now; the clear text is kept
- * exactly as sent (no trimming: spaces may be part of a password).
- */
-function readPassword(body: LenientFields, required: boolean): string | undefined {
+/** The `password` object of a create or replace body (spec §2.4): clear text or encrypted for this console. */
+function readPassword(body: LenientFields, required: boolean, sessionKey: SessionKey): string | undefined {
   const value = body.raw('password');
   if (value === undefined) {
-    if (required) throw new WireRequestError('password', 'password is required, as {"clearText": "..."}');
+    if (required) throw new WireRequestError('password', 'password is required, as {"clearText": "..."} or encrypted with the key of GET /configuration/certificate');
     return undefined;
   }
-  if (typeof value !== 'object' || Array.isArray(value)) {
-    throw new WireRequestError('password', 'password must be an object such as {"clearText": "..."}');
-  }
-  const password = new LenientFields(value, 'body');
-  if (password.raw('cipherText') !== undefined || password.raw('sessionKey') !== undefined) {
-    throw new WireRequestError('password.cipherText',
-      'encrypted passwords (cipherText with sessionKey) are not supported yet; send the password as {"clearText": "..."} over HTTPS');
-  }
-  const clearText = password.raw('clearText');
-  if (clearText === undefined) throw new WireRequestError('password.clearText', 'password.clearText is required');
-  if (typeof clearText !== 'string') throw new WireRequestError('password.clearText', 'password.clearText must be a string');
-  if (clearText.length === 0) throw new WireRequestError('password.clearText', 'password.clearText must not be empty');
-  if (clearText.length > MAX_PASSWORD) throw new WireRequestError('password.clearText', `password.clearText must be at most ${MAX_PASSWORD} characters`);
-  if (clearText.includes('\u0000')) throw new WireRequestError('password.clearText', 'password.clearText must not contain NUL (U+0000) characters');
-  return clearText;
+  return readPasswordObject(value, 'password', sessionKey);
 }
 
 function readNameAndUser(body: LenientFields): { name: string; username: string } {
@@ -123,7 +107,7 @@ export function registerCredentialRoutes(app: FastifyInstance, services: Console
   app.post('/credentials', { schema: { response: { 201: UserCredential } } }, async (request, reply) => {
     const body = new LenientFields(request.body, 'body');
     const { name, username } = readNameAndUser(body);
-    const password = readPassword(body, true)!;
+    const password = readPassword(body, true, services.sessionKey)!;
     try {
       const credential = await services.credentials.create(owner(request), { name, username, password });
       return reply.code(201).send(credentialToWire(credential, new LinkBuilder(request, services.publicUrl)));
@@ -137,7 +121,7 @@ export function registerCredentialRoutes(app: FastifyInstance, services: Console
     const id = credentialId(request);
     const body = new LenientFields(request.body, 'body');
     const { name, username } = readNameAndUser(body);
-    const password = readPassword(body, false);
+    const password = readPassword(body, false, services.sessionKey);
     try {
       const credential = await services.credentials.replace(owner(request), id, { name, username, password });
       return reply.code(200).send(credentialToWire(credential, new LinkBuilder(request, services.publicUrl)));

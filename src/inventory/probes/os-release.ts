@@ -54,7 +54,8 @@ export function parseOsReleaseFields(text: string): Map<string, string> {
   return fields;
 }
 
-const FAMILY_BY_ID: Record<string, OsFamily> = {
+/** os-release `ID` / `ID_LIKE` words and their package family (the dispatching probe follows the same table). */
+export const FAMILY_BY_ID: Readonly<Record<string, OsFamily>> = {
   debian: 'debian',
   ubuntu: 'debian',
   rhel: 'rpm',
