@@ -22,6 +22,8 @@ import { INSTALLED_VERSION_PIN_PRIORITY } from '../catalog/catalog-view.js';
 import type { InstalledPackage, Inventory } from '../inventory/types.js';
 import { compareDpkgVersions } from '../versions/dpkg.js';
 import { bulletinIdOf, patchIdOf, patchTitleOf, type PatchIdentity } from './patch-identity.js';
+import { withAdvisories } from './advisory-matching.js';
+import { applyRunningKernel, judgeRunningKernel } from './running-kernel.js';
 import type { Assessment, PatchFinding, PatchPackageFinding, PatchType } from './types.js';
 
 /**
@@ -238,13 +240,12 @@ export function assessInventory(inventory: Inventory, view: CatalogView): Assess
     }
   }
 
-  const patches: PatchFinding[] = [];
+  const patches = withAdvisories([...groups.values()].map(finding), inventory, view, availability);
+  // Kernel fixes installed but not booted yet are InstalledPendingReboot.
+  const kernel = judgeRunningKernel(inventory);
+  applyRunningKernel(patches, kernel);
   let missingCount = 0;
-  for (const group of groups.values()) {
-    const patch = finding(group);
-    if (patch.state === 'Missing') missingCount++;
-    patches.push(patch);
-  }
+  for (const patch of patches) if (patch.state === 'Missing') missingCount++;
   patches.sort((a, b) =>
     a.bulletinId !== b.bulletinId
       ? a.bulletinId < b.bulletinId
@@ -261,7 +262,7 @@ export function assessInventory(inventory: Inventory, view: CatalogView): Assess
     patches,
     missingCount,
     installedCount: patches.length - missingCount,
-    rebootRequired: inventory.reboot.required,
+    rebootRequired: inventory.reboot.required || kernel.newerInstalled.length > 0,
     definitionVersion: view.definitionVersion,
   };
 }

@@ -30,6 +30,8 @@ export interface PatchFinding {
   patchType: PatchType;
   vendorSeverity: VendorSeverity;
   cves: string[];
+  /** QIDs of the advisories the patch fixes (absent when no advisory describes it). */
+  qids?: number[];
   state: PatchState;
   packages: PatchPackageFinding[];
 }

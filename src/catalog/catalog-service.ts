@@ -4,6 +4,9 @@ import type { Inventory } from '../inventory/types.js';
 import type { AptSourceEntry } from './sources/apt-repo/types.js';
 import { aptDistributionKey as releaseKey, syncAptRepositories, type AptReleaseValidators } from './sources/apt-repo/repository-sync.js';
 import { CatalogView } from './catalog-view.js';
+import { advisoryReleaseOfInventory, releaseKeyOf, versionSchemeOf } from './advisory.js';
+import { loadAdvisoryFixes, type AdvisoryRelease } from './advisory-store.js';
+import { withMachineKeyrings } from './sources/apt-repo/machine-keyrings.js';
 import { patchEntriesFromSnapshot, upsertPatches } from './patch-catalog.js';
 import {
   loadCatalogSnapshot, readCatalogDefinition, readReleaseValidators, storeChangedReleases, touchReleases,
@@ -41,12 +44,24 @@ export class CatalogService {
   private syncChain: Promise<unknown> = Promise.resolve();
   private cachedView?: CatalogView;
   private viewLoading?: Promise<CatalogView>;
+  /** Distribution releases whose advisories views load: those of scanned machines. */
+  private readonly advisoryReleases = new Map<string, AdvisoryRelease>();
+  private advisoriesLoading?: Promise<void>;
 
   constructor(private readonly db: PatchwardenDb, private readonly log: Logger, private readonly options: CatalogServiceOptions = {}) {}
 
-  /** Syncs the repositories an inventory uses, for its architectures. */
-  syncForInventory(inventory: Inventory): Promise<CatalogSyncReport> {
-    return this.syncSources(inventory.aptSources, [inventory.architecture, ...inventory.foreignArchitectures]);
+  /**
+   * Syncs the repositories an inventory uses, for its architectures. A remote machine's sources
+   * are verified with the keyrings copied from that machine (see machine-keyrings.ts), never
+   * with files of the same path on the console's host.
+   */
+  async syncForInventory(inventory: Inventory): Promise<CatalogSyncReport> {
+    this.noteAdvisoryRelease(inventory);
+    const architectures = [inventory.architecture, ...inventory.foreignArchitectures];
+    if (inventory.aptKeyrings === undefined) return this.syncSources(inventory.aptSources, architectures);
+    const keyed = await withMachineKeyrings(inventory.aptSources, inventory.aptKeyrings);
+    const report = await this.syncSources(keyed.entries, architectures);
+    return { ...report, errors: [...keyed.errors, ...report.errors] };
   }
 
   /**
@@ -131,16 +146,52 @@ export class CatalogService {
     return readCatalogDefinition(this.db);
   }
 
-  /** The view of the current definition; rebuilt once after each change, shared meanwhile. */
+  /** Remembers a machine's distribution release: views load its advisories from now on. */
+  noteAdvisoryRelease(inventory: Inventory): void {
+    const release = advisoryReleaseOfInventory(inventory);
+    if (release !== undefined) this.advisoryReleases.set(`${release.distro}:${release.release}`, release);
+  }
+
+  /**
+   * The view of the current definition; rebuilt once after each change, shared meanwhile. It
+   * carries the advisories of the releases of the machines known (stored, or noted by
+   * {@link syncForInventory}), loaded on first need.
+   */
   async currentView(): Promise<CatalogView> {
     const definition = await readCatalogDefinition(this.db);
-    if (this.cachedView && this.cachedView.definitionVersion === definition.version) return this.cachedView;
+    if (this.cachedView && this.cachedView.definitionVersion === definition.version) return this.withAdvisories(this.cachedView);
     if (!this.viewLoading) {
       this.viewLoading = loadCatalogSnapshot(this.db)
-        .then((snapshot) => (this.cachedView = new CatalogView(snapshot)))
+        .then(async (snapshot) => {
+          for (const release of await storedMachineReleases(this.db)) this.advisoryReleases.set(`${release.distro}:${release.release}`, release);
+          return (this.cachedView = new CatalogView(snapshot));
+        })
         .finally(() => { this.viewLoading = undefined; });
     }
     const view = await this.viewLoading;
-    return view.definitionVersion === definition.version ? view : this.currentView();
+    return view.definitionVersion === definition.version ? this.withAdvisories(view) : this.currentView();
   }
+
+  /** Loads into the view the advisories of releases in use it does not have yet. */
+  private async withAdvisories(view: CatalogView): Promise<CatalogView> {
+    while (this.advisoriesLoading) await this.advisoriesLoading;
+    const missing = [...this.advisoryReleases.values()].filter((r) => !view.advisories.has(r.distro, r.release));
+    if (missing.length === 0) return view;
+    this.advisoriesLoading = (async () => {
+      for (const release of missing) view.advisories.set(release.distro, release.release, await loadAdvisoryFixes(this.db, [release]));
+    })().finally(() => { this.advisoriesLoading = undefined; });
+    await this.advisoriesLoading;
+    return view;
+  }
+}
+
+/** Distribution releases of the machines stored (`machines.os_identifier`, e.g. `debian:12`). */
+async function storedMachineReleases(db: PatchwardenDb): Promise<AdvisoryRelease[]> {
+  const rows = await db.kysely.selectFrom('machines').select('os_identifier').distinct().where('os_identifier', 'is not', null).execute();
+  const releases: AdvisoryRelease[] = [];
+  for (const row of rows) {
+    const [id, version] = (row.os_identifier ?? '').toLowerCase().split(':');
+    if (id && version && versionSchemeOf(id) !== undefined) releases.push({ distro: id, release: releaseKeyOf(id, version) });
+  }
+  return releases;
 }

@@ -36,6 +36,14 @@ export async function readCatalogDefinition(db: PatchwardenDb): Promise<CatalogD
   return { serial, version: `1.0.${serial}`, date: (await readSetting(db, DEFINITION_DATE)) ?? '' };
 }
 
+/** Records one change of the catalog (a sync or an import that changed something): serial + 1, date = now. */
+export async function bumpCatalogDefinition(db: PatchwardenDb, now: string): Promise<CatalogDefinition> {
+  const serial = (await readCatalogDefinition(db)).serial + 1;
+  await writeSetting(db, DEFINITION_SERIAL, String(serial));
+  await writeSetting(db, DEFINITION_DATE, now);
+  return { serial, version: `1.0.${serial}`, date: now };
+}
+
 export async function readReleaseValidators(db: PatchwardenDb): Promise<Map<string, StoredReleaseValidators>> {
   const rows = await db.kysely.selectFrom('apt_releases')
     .select(['uri', 'dist', 'validators', 'synced_at']).execute();
@@ -103,10 +111,7 @@ export async function storeChangedReleases(db: PatchwardenDb, changed: ChangedRe
       }
     }
   });
-  const serial = current.serial + 1;
-  await writeSetting(db, DEFINITION_SERIAL, String(serial));
-  await writeSetting(db, DEFINITION_DATE, now);
-  return { serial, version: `1.0.${serial}`, date: now };
+  return bumpCatalogDefinition(db, now);
 }
 
 /** Reads the whole catalog into memory for the assessment engine. */

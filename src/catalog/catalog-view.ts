@@ -22,6 +22,7 @@
 import { compareDpkgVersions, parseDpkgVersion } from '../versions/dpkg.js';
 import type { CatalogIndex, CatalogReleaseFacts, CatalogSnapshot } from './catalog-snapshot.js';
 import type { AptPackageRecord, AptSourceEntry } from './sources/apt-repo/types.js';
+import { AdvisoryIndex } from './advisory-index.js';
 
 /** Default priority of a release's versions when nothing else applies (apt_preferences(5)). */
 export const DEFAULT_PIN_PRIORITY = 500;
@@ -228,6 +229,8 @@ interface VersionBuilder {
 export class CatalogView {
   readonly definitionVersion: string;
   readonly definitionDate: string;
+  /** Advisories of the distribution releases in use; filled by the catalog service. */
+  readonly advisories = new AdvisoryIndex();
   readonly #indexesByRepository = new Map<string, CatalogIndex[]>();
   readonly #origins = new Map<number, VersionOrigin>();
   readonly #sourceSets = new Map<string, SourceSetAvailability>();

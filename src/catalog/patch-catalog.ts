@@ -23,6 +23,8 @@ export interface PatchCatalogEntry {
   rebootRequired: boolean;
   /** Epoch milliseconds the patch was first known. */
   publishedMs: number;
+  /** Set when advisories describe the patch: their CVEs and QIDs (see src/assess/advisory-matching.ts). */
+  advisory?: { cves: string[]; qids: number[] };
 }
 
 // Installing a new kernel (or the microcode and firmware it loads) takes effect only after a reboot.
@@ -35,6 +37,7 @@ export function patchEntryFromFinding(finding: PatchFinding, vendor: string, now
     vendor, patchType: finding.patchType, vendorSeverity: finding.vendorSeverity, release: finding.release,
     sourceName: finding.sourceName, sourceVersion: finding.sourceVersion, packages,
     rebootRequired: packages.some((p) => REBOOT_PACKAGE.test(p.packageName)), publishedMs: nowMs,
+    ...(finding.qids !== undefined && finding.qids.length > 0 ? { advisory: { cves: finding.cves, qids: finding.qids } } : {}),
   };
 }
 
@@ -75,9 +78,26 @@ export function patchEntriesFromSnapshot(snapshot: CatalogSnapshot, nowMs: numbe
 
 /**
  * Inserts new patches and refreshes known ones. The first-seen date is kept; a patch once known
- * as a security patch stays one.
+ * as a security patch stays one. A patch that advisories describe takes their bulletin id,
+ * severity and type, and its CVEs and QIDs are replaced by theirs.
  */
 export async function upsertPatches(db: Executor, entries: PatchCatalogEntry[], nowMs: number): Promise<void> {
+  await upsertPatchRows(db, entries.filter((e) => e.advisory === undefined), nowMs, false);
+  const described = entries.filter((e) => e.advisory !== undefined);
+  await upsertPatchRows(db, described, nowMs, true);
+  for (let i = 0; i < described.length; i += 500) {
+    const chunk = described.slice(i, i + 500);
+    const ids = chunk.map((e) => e.id);
+    await db.deleteFrom('patch_cves').where('patch_id', 'in', ids).execute();
+    await db.deleteFrom('patch_qids').where('patch_id', 'in', ids).execute();
+    const cves = chunk.flatMap((e) => [...new Set(e.advisory!.cves)].map((cve) => ({ patch_id: e.id, cve })));
+    const qids = chunk.flatMap((e) => [...new Set(e.advisory!.qids)].map((qid) => ({ patch_id: e.id, qid })));
+    for (let j = 0; j < cves.length; j += 5000) await db.insertInto('patch_cves').values(cves.slice(j, j + 5000)).execute();
+    for (let j = 0; j < qids.length; j += 5000) await db.insertInto('patch_qids').values(qids.slice(j, j + 5000)).execute();
+  }
+}
+
+async function upsertPatchRows(db: Executor, entries: PatchCatalogEntry[], nowMs: number, fromAdvisory: boolean): Promise<void> {
   for (let i = 0; i < entries.length; i += 500) {
     const rows = entries.slice(i, i + 500).map((e) => ({
       id: e.id, title: e.title, bulletin: e.bulletin, kb: e.kb, vendor: e.vendor, platform: 'Linux', patch_type: e.patchType,
@@ -93,6 +113,10 @@ export async function upsertPatches(db: Executor, entries: PatchCatalogEntry[], 
       architectures: eb.ref('excluded.architectures'),
       reboot_required: eb.ref('excluded.reboot_required'),
       modified_ms: eb.ref('excluded.modified_ms'),
+      ...(fromAdvisory ? {
+        bulletin: eb.ref('excluded.bulletin'), vendor_severity: eb.ref('excluded.vendor_severity'),
+        patch_type: eb.ref('excluded.patch_type'), is_security: eb.ref('excluded.is_security'),
+      } : {}),
     }))).execute();
   }
 }
