@@ -45,3 +45,11 @@ export async function finishOperation(db: Executor, id: string, status: Exclude<
     status, percent_complete: 100, last_action: new Date().toISOString(), resource_path: resourcePath, error,
   }).where('id', '=', id).where('status', '=', 'Running').execute();
 }
+
+/** Ends a running operation as Cancelled; false when it was no longer running. */
+export async function cancelOperation(db: Executor, id: string, message: string, resourcePath: string | null): Promise<boolean> {
+  const result = await db.updateTable('operations').set({
+    status: 'Cancelled', percent_complete: 100, last_action: new Date().toISOString(), resource_path: resourcePath, error: message,
+  }).where('id', '=', id).where('status', '=', 'Running').executeTakeFirst();
+  return Number(result.numUpdatedRows) > 0;
+}

@@ -3,7 +3,11 @@ import type { PatchwardenDb } from '../db/database.js';
 import type { TaskQueue } from '../queue/task-queue.js';
 import type { AuthenticatedUser } from '../auth/users.js';
 import { findScanTemplate } from './scan-templates.js';
-import { createOperation } from './operations.js';
+import { cancelOperation, createOperation, findOperation } from './operations.js';
+import type { CredentialService } from './credentials.js';
+import type { MachineGroupService } from './machine-groups.js';
+import { ScanRequestError } from './scan-request-error.js';
+import { ScanErrorNumber } from './scan-errors.js';
 
 export const SCAN_MACHINE_TASK = 'patch-scan-machine';
 
@@ -74,13 +78,10 @@ export interface ScanPatchRecord {
   cves: string[];
 }
 
-/** A request the service refuses, with the field at fault. The API maps it to a 4xx. */
-export class ScanRequestError extends Error {
-  constructor(readonly status: 400 | 404 | 409, message: string, readonly field?: string) {
-    super(message);
-    this.name = 'ScanRequestError';
-  }
-}
+export { ScanRequestError };
+
+/** The most machines one scan may reach (endpoint names and expanded groups together). */
+export const MAX_SCAN_ENDPOINTS = 65_536;
 
 export interface ScanListQuery {
   count: number;
@@ -115,19 +116,20 @@ export class ScanService {
   constructor(
     private readonly db: PatchwardenDb,
     private readonly queue: TaskQueue,
-    private readonly consoleName: string,
+    readonly consoleName: string,
+    private readonly groups: MachineGroupService,
+    private readonly credentials: CredentialService,
   ) {}
 
   async startScan(request: StartScanRequest, user: AuthenticatedUser): Promise<ScanRecord> {
     const template = await findScanTemplate(this.db, request.templateId);
     if (!template) throw new ScanRequestError(404, `scan template ${request.templateId} does not exist`, 'templateId');
-    if (request.machineGroupIds.length > 0) {
-      throw new ScanRequestError(404, `machine group ${request.machineGroupIds[0]} does not exist`, 'machineGroupIds');
+    for (const [field, credentialId] of [['credentialId', request.credentialId], ['runAsCredentialId', request.runAsCredentialId]] as const) {
+      if (credentialId !== undefined && !(await this.credentials.get(user, credentialId))) {
+        throw new ScanRequestError(404, `credential ${credentialId} does not exist (or is not yours)`, field);
+      }
     }
-    const endpoints = dedupeEndpoints(request.endpointNames);
-    if (endpoints.length === 0) {
-      throw new ScanRequestError(400, 'either endpointNames or machineGroupIds must name at least one machine', 'endpointNames');
-    }
+    const targets = await this.resolveTargets(request, user);
     const id = randomUUID();
     const now = new Date().toISOString();
     const scanMachineIds: number[] = [];
@@ -135,15 +137,16 @@ export class ScanService {
       await trx.insertInto('scans').values({
         id, name: request.name, template_id: template.id, user_name: user.username, user_id: user.id,
         console_name: this.consoleName, started_on: now, updated_on: now, is_complete: 0,
-        definition_version: null, definition_date: null, expected_result_total: endpoints.length,
+        definition_version: null, definition_date: null, expected_result_total: targets.length,
         received_result_count: 0, request: JSON.stringify(request),
       }).execute();
-      for (const endpoint of endpoints) {
-        const inserted = await trx.insertInto('scan_machines').values({
-          scan_id: id, machine_id: null, endpoint, name: endpoint, dns_name: null, domain: null, state: 'Pending',
+      for (let i = 0; i < targets.length; i += 500) {
+        const inserted = await trx.insertInto('scan_machines').values(targets.slice(i, i + 500).map((target) => ({
+          scan_id: id, machine_id: null, endpoint: target.endpoint, name: target.endpoint, dns_name: null, domain: null, state: 'Pending',
           completed_on: null, error_number: null, error_description: null, installed_patch_count: 0, missing_patch_count: 0,
-        }).returning('id').executeTakeFirstOrThrow();
-        scanMachineIds.push(inserted.id);
+          credential_id: target.credentialId,
+        }))).returning('id').execute();
+        scanMachineIds.push(...inserted.map((row) => row.id).sort((a, b) => a - b));
       }
       await createOperation(trx, { id, operation: 'PatchScan', userId: user.id, now });
     });
@@ -151,6 +154,85 @@ export class ScanService {
       await this.queue.enqueue<ScanMachineTask>(SCAN_MACHINE_TASK, { scanId: id, scanMachineId });
     }
     return (await this.getScan(id))!;
+  }
+
+  /**
+   * The machines a scan reaches: its endpoint names, then its groups expanded, without repeats.
+   * Each gets the stored credential it is reached with: the scan's `credentialId`, else the
+   * credential its group filter names, else `runAsCredentialId` (`useMachineCredential` puts the
+   * filter's credential first). A filter credential must be the caller's own.
+   */
+  private async resolveTargets(request: StartScanRequest, user: AuthenticatedUser): Promise<Array<{ endpoint: string; credentialId: string | null }>> {
+    const candidates = [
+      ...request.endpointNames.map((endpoint) => ({ endpoint: endpoint.trim(), credentialId: null as string | null })),
+      ...await this.groups.resolve([...new Set(request.machineGroupIds)]),
+    ];
+    const seen = new Set<string>();
+    const unique = candidates.filter(({ endpoint }) => {
+      const key = endpoint.toLowerCase();
+      if (!endpoint || seen.has(key)) return false;
+      seen.add(key);
+      return true;
+    });
+    if (unique.length === 0) {
+      const field = request.machineGroupIds.length > 0 ? 'machineGroupIds' : 'endpointNames';
+      throw new ScanRequestError(400, request.machineGroupIds.length > 0
+        ? 'the machine groups hold no machines once their exclusions are applied; add discovery filters or name endpointNames'
+        : 'either endpointNames or machineGroupIds must name at least one machine', field);
+    }
+    if (unique.length > MAX_SCAN_ENDPOINTS) {
+      throw new ScanRequestError(400, `the scan would reach ${unique.length} machines; at most ${MAX_SCAN_ENDPOINTS} are allowed in one scan`, 'machineGroupIds');
+    }
+    const owned = new Map<string, boolean>();
+    const targets = [];
+    for (const target of unique) {
+      const credentialId = request.useMachineCredential
+        ? target.credentialId ?? request.credentialId ?? request.runAsCredentialId ?? null
+        : request.credentialId ?? target.credentialId ?? request.runAsCredentialId ?? null;
+      if (credentialId !== null && credentialId === target.credentialId) {
+        if (!owned.has(credentialId)) owned.set(credentialId, (await this.credentials.get(user, credentialId)) !== undefined);
+        if (!owned.get(credentialId)) {
+          throw new ScanRequestError(404, `a discovery filter of the machine groups names credential ${credentialId}, which does not exist or is not yours; `
+            + 'pass credentialId to reach these machines with one of your own', 'machineGroupIds');
+        }
+      }
+      targets.push({ endpoint: target.endpoint, credentialId });
+    }
+    return targets;
+  }
+
+  /**
+   * Cancels a running scan: machines not started yet end with the cancelled error; machines
+   * being scanned finish, but their results are discarded. The operation ends `Cancelled` at
+   * once; the scan is complete when the last machine being scanned has stopped.
+   */
+  async cancelScan(id: string, user: AuthenticatedUser): Promise<void> {
+    const operation = await findOperation(this.db, id);
+    if (!operation) throw new ScanRequestError(404, `operation ${id} does not exist`, 'operationId');
+    if (operation.userId !== user.id && user.role !== 'administrator') {
+      throw new ScanRequestError(403, `operation ${operation.id} was started by another user; only they or an administrator may cancel it`, 'operationId');
+    }
+    const finished = (status: string) => new ScanRequestError(409, `operation ${operation.id} has already finished (${status}); there is nothing to cancel`, 'operationId');
+    if (operation.status !== 'Running') throw finished(operation.status);
+    if (operation.operation !== 'PatchScan') {
+      throw new ScanRequestError(409, `operation ${operation.id} is a ${operation.operation}; only patch scans can be cancelled`, 'operationId');
+    }
+    const now = new Date().toISOString();
+    const cancelled = await this.db.kysely.transaction().execute(async (trx) => {
+      // The scan row's lock first, as a machine storing its result takes it: the two never interleave.
+      const scan = await trx.updateTable('scans').set({ updated_on: now }).where('id', '=', operation.id)
+        .returning(['received_result_count', 'expected_result_total']).executeTakeFirstOrThrow();
+      if (!(await cancelOperation(trx, operation.id, `cancelled by ${user.username}`, `patch/scans/${operation.id}`))) return false;
+      const pending = await trx.updateTable('scan_machines').set({
+        state: 'Done', completed_on: now, error_number: ScanErrorNumber.Cancelled,
+        error_description: `the scan was cancelled by ${user.username} before this machine was scanned`,
+      }).where('scan_id', '=', operation.id).where('state', '=', 'Pending').executeTakeFirst();
+      const received = scan.received_result_count + Number(pending.numUpdatedRows);
+      await trx.updateTable('scans').set({ received_result_count: received, is_complete: received >= scan.expected_result_total ? 1 : 0 })
+        .where('id', '=', operation.id).execute();
+      return true;
+    });
+    if (!cancelled) throw finished((await findOperation(this.db, operation.id))?.status ?? 'Succeeded');
   }
 
   async getScan(id: string): Promise<ScanRecord | undefined> {
@@ -208,17 +290,4 @@ export class ScanService {
     });
     return true;
   }
-}
-
-/** Endpoint names are matched case-insensitively; the first spelling is kept. */
-function dedupeEndpoints(names: string[]): string[] {
-  const seen = new Set<string>();
-  const result: string[] = [];
-  for (const raw of names) {
-    const name = raw.trim();
-    if (!name || seen.has(name.toLowerCase())) continue;
-    seen.add(name.toLowerCase());
-    result.push(name);
-  }
-  return result;
 }

@@ -1,5 +1,7 @@
+import { randomUUID } from 'node:crypto';
 import type { PatchwardenDb } from '../db/database.js';
 import type { PatchType, VendorSeverity } from '../assess/types.js';
+import { ScanRequestError } from './scan-request-error.js';
 
 /** What a scan template asks a scan to report. */
 export interface PatchFilter {
@@ -107,4 +109,74 @@ export async function listScanTemplates(db: PatchwardenDb, query: TemplateListQu
   if (query.creator !== undefined) q = q.where('creator', '=', query.creator);
   const rows = await q.limit(query.count + 1).offset(query.start - 1).execute();
   return rows.map(templateFromRow);
+}
+
+/** What a custom template is made of (everything but its id, creator and system flag). */
+export interface ScanTemplateInput {
+  name: string;
+  description: string;
+  path: string;
+  threadCount: number;
+  patchFilter: PatchFilter;
+}
+
+export interface ScanTemplateUsage {
+  name: string;
+  usageType: string;
+}
+
+async function assertTemplateNameFree(db: PatchwardenDb, name: string, exceptId: string | undefined): Promise<void> {
+  let q = db.kysely.selectFrom('scan_templates').select('id').where('name', '=', name);
+  if (exceptId !== undefined) q = q.where('id', '!=', exceptId);
+  if (await q.executeTakeFirst()) throw new ScanRequestError(409, `a scan template named "${name}" already exists; choose another name`, 'name');
+}
+
+function templateRow(input: ScanTemplateInput) {
+  return {
+    name: input.name, description: input.description, path: input.path, thread_count: input.threadCount,
+    patch_filter: JSON.stringify(input.patchFilter),
+  };
+}
+
+/** Stores a custom template created by `creator`. Names are unique among all templates (409). */
+export async function createScanTemplate(db: PatchwardenDb, creator: string, input: ScanTemplateInput): Promise<ScanTemplate> {
+  await assertTemplateNameFree(db, input.name, undefined);
+  const id = randomUUID();
+  await db.kysely.insertInto('scan_templates').values({
+    id, ...templateRow(input), creator, is_system: 0, created_at: new Date().toISOString(),
+  }).execute();
+  return (await findScanTemplate(db, id))!;
+}
+
+function refusePredefined(template: ScanTemplate, verb: string): void {
+  if (template.isSystem) {
+    throw new ScanRequestError(403, `scan template "${template.name}" is predefined and cannot be ${verb}; create a template of your own instead`, 'templateId');
+  }
+}
+
+/** Replaces a custom template; predefined ones are refused (403), unknown ones 404. */
+export async function replaceScanTemplate(db: PatchwardenDb, id: string, input: ScanTemplateInput): Promise<ScanTemplate> {
+  const existing = await findScanTemplate(db, id);
+  if (!existing) throw new ScanRequestError(404, `scan template ${id} does not exist`, 'templateId');
+  refusePredefined(existing, 'changed');
+  await assertTemplateNameFree(db, input.name, existing.id);
+  await db.kysely.updateTable('scan_templates').set(templateRow(input)).where('id', '=', existing.id).execute();
+  return (await findScanTemplate(db, existing.id))!;
+}
+
+/** Deletes a custom template; refused for predefined ones (403) and while a running scan uses it (409). */
+export async function deleteScanTemplate(db: PatchwardenDb, id: string): Promise<void> {
+  const existing = await findScanTemplate(db, id);
+  if (!existing) throw new ScanRequestError(404, `scan template ${id} does not exist`, 'templateId');
+  refusePredefined(existing, 'deleted');
+  const running = await db.kysely.selectFrom('scans').select('name').where('template_id', '=', existing.id).where('is_complete', '=', 0).executeTakeFirst();
+  if (running) throw new ScanRequestError(409, `scan template "${existing.name}" is used by the running scan "${running.name}"; wait for it to finish`, 'templateId');
+  await db.kysely.deleteFrom('scan_templates').where('id', '=', existing.id).execute();
+}
+
+/** The scans that were run with a template, newest first. */
+export async function scanTemplateUsedBy(db: PatchwardenDb, id: string): Promise<ScanTemplateUsage[]> {
+  const rows = await db.kysely.selectFrom('scans').select('name').where('template_id', '=', id.toLowerCase())
+    .orderBy('started_on', 'desc').orderBy('id').execute();
+  return rows.map((r) => ({ name: r.name, usageType: 'PatchScan' }));
 }

@@ -60,7 +60,7 @@ function assertNoPasswordKey(value: unknown, path = '$'): void {
 }
 
 // Distinctive, so a hit in the store or a response cannot be a coincidence.
-const PASSWORDS = ['Zq7-kestrel-PLAINTEXT-9931', 'wombat\u00e9 spaced  pw 4477', 'Replaced-Osprey-8812', 'x'.repeat(1023) + 'Y',
+const PASSWORDS = ['Zq7-kestrel-PLAINTEXT-9931', 'wombat\u00e9 spaced  pw 4477', 'Replaced-Osprey-8812', 'x'.repeat(8191) + 'Y',
   'Encrypted-Shrike-\u00e9\u4e16-6620', 'Bytes-Harrier-3307', 'Replaced-Encrypted-Merlin-1144'];
 const SECOND_USER_PASSWORD = 'Other-User-Secret-5150';
 
@@ -209,7 +209,7 @@ describe('/credentials', () => {
       [{ name: 'n', userName: 'a', password: 'plain' }, 'password', /must be a password object/],
       [{ name: 'n', userName: 'a', password: {} }, 'password.clearText', /clearText \(or password.cipherText with password.sessionKey\) is required/],
       [{ name: 'n', userName: 'a', password: { clearText: '' } }, 'password.clearText', /must not be empty/],
-      [{ name: 'n', userName: 'a', password: { clearText: 'p'.repeat(1025) } }, 'password.clearText', /at most 1024/],
+      [{ name: 'n', userName: 'a', password: { clearText: 'p'.repeat(8193) } }, 'password.clearText', /at most 8192/],
       [{ name: 'n', userName: 'a', password: { clearText: 42 } }, 'password.clearText', /must be a string/],
       [{ name: 'n', userName: 'a', password: { cipherText: 'AAAA', protectionMode: 'SessionKey', sessionKey: { encryptedKey: 'x', iv: 'y' } } },
         'password.sessionKey.encryptedKey', /base64/],

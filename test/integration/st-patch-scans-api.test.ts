@@ -486,9 +486,11 @@ describe('lenient requests, as real clients send them', () => {
     });
     assert.equal(scan.links.template.href, `${c.url}${ST}/patch/scanTemplates/${FULL_PATCH_SCAN_TEMPLATE_ID}`);
     assert.equal(scan.expectedResultTotal, 1);
+    const credential = await c.request('POST', `${ST}/credentials`, { body: { name: 'Legacy run-as', userName: 'root', password: { clearText: 'legacy-pw' } } });
+    assert.equal(credential.status, 201, credential.text);
     const withIds = await startScan({
       Name: 'Legacy run-as', TemplateId: FULL_PATCH_SCAN_TEMPLATE_ID, EndpointNames: ['remote-legacy.example'],
-      RunAsCredentialId: '01234567-89AB-CDEF-0123-456789ABCDEF', sshServerValidationMode: 'skipserverauthentication',
+      RunAsCredentialId: credential.json.id.toUpperCase(), sshServerValidationMode: 'skipserverauthentication',
     });
     assert.equal(withIds.scan.name, 'Legacy run-as');
   });

@@ -49,8 +49,10 @@ describe('GET /patch/scanTemplates', () => {
       assert.deepEqual(template.patchFilter.patchGroupIds, []);
       assert.equal(template.patchFilter.scanFor, 'NecessaryExplicitlyInstalled');
       assert.deepEqual(template.patchFilter.vendorFamilyProductFilter, {});
-      assert.equal(template.patchFilter.patchPropertyFilter.securityPatchSeverities, 'None');
+      assert.equal(template.patchFilter.patchPropertyFilter.securityPatchSeverities, 'All');
     }
+    assert.equal(security.patchFilter.patchPropertyFilter.nonSecurityPatchSeverities, 'None', 'no non-security patches');
+    assert.equal(full.patchFilter.patchPropertyFilter.nonSecurityPatchSeverities, 'All');
     assert.match(security.description, /security/i);
     assert.match(full.description, /non-security/i);
   });

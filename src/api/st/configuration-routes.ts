@@ -11,6 +11,11 @@ export function registerConfigurationRoutes(app: FastifyInstance, services: Cons
     productVersion: services.productVersion,
   }));
 
+  // The certificate clients encrypt passwords for (password objects with protectionMode SessionKey).
+  app.get('/configuration/certificate', { schema: { response: { 200: Type.Object({ derEncoded: Type.String() }) } } }, async () => ({
+    derEncoded: services.sessionKey.certificateDerBase64(),
+  }));
+
   // Clients probe this route to learn that session credentials exist (newer consoles answer 200).
   app.get('/patch/productlevelgroups', { schema: { response: { 200: ListOf(Type.Object({ id: Type.Integer(), name: Type.String() })) } } }, async (request) => {
     const links = new LinkBuilder(request, services.publicUrl);

@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ConsoleServices } from '../console-services.js';
 import { LenientFields, WireRequestError } from '../wire-request.js';
 import { LinkBuilder } from './links.js';
@@ -22,4 +22,21 @@ export function registerOperationRoutes(app: FastifyInstance, services: ConsoleS
       error: operation.error ? { message: operation.error } : undefined,
     };
   });
+}
+
+/** `DELETE /operations/{id}`: cancels a running patch scan (204); 409 once finished. */
+export function registerOperationCancelRoutes(app: FastifyInstance, services: ConsoleServices): void {
+  const cancel = async (request: FastifyRequest, reply: FastifyReply) => {
+    const params = new LenientFields(request.params, 'query');
+    const id = params.guid('operationId', { required: true })!;
+    // The run-as credential of the documented variant must be the caller's own; it changes nothing else here.
+    const runAs = params.guid('runAsCredentialId');
+    if (runAs !== undefined && !(await services.credentials.get(request.user!, runAs))) {
+      throw new WireRequestError('runAsCredentialId', `credential ${runAs} does not exist (or is not yours)`, 404);
+    }
+    await services.scans.cancelScan(id, request.user!);
+    return reply.code(204).send();
+  };
+  app.delete('/operations/:operationId', cancel);
+  app.delete('/operations/:operationId/:runAsCredentialId', cancel);
 }
