@@ -90,6 +90,28 @@ for pw_path in /etc/apt/sources.list /etc/apt/sources.list.d/*.list /etc/apt/sou
   fi
 done
 
+# Over SSH the console cannot read the machine's keyrings itself: with PW_WITH_KEYRINGS=1 the
+# probe copies (base64, at most 64 files of 1 MiB) the keyrings its sources name in signed-by and
+# apt's trusted keyrings, which verify sources that name none.
+if [ "$PW_WITH_KEYRINGS" = 1 ] && command -v base64 >/dev/null 2>&1; then
+  pw_keyrings=0
+  for pw_path in $( { sed -n -e 's/^.*[[ ,]signed-by=\([^] ]*\).*$/\1/p' \
+      -e 's/^[Ss]igned-[Bb]y:[[:space:]]*\(\/[^[:space:]]*\)[[:space:]]*$/\1/p' \
+      /etc/apt/sources.list /etc/apt/sources.list.d/*.list /etc/apt/sources.list.d/*.sources 2>/dev/null | tr ',' '\n'
+    ls -d /etc/apt/trusted.gpg /etc/apt/trusted.gpg.d/*.gpg /etc/apt/trusted.gpg.d/*.asc 2>/dev/null; } | sort -u ); do
+    [ -f "$pw_path" ] || continue
+    pw_keyrings=$((pw_keyrings + 1))
+    if [ "$pw_keyrings" -gt 64 ] || [ "$(wc -c < "$pw_path")" -gt 1048576 ]; then
+      pw_section apt-keyring-skipped "$pw_path"
+    elif [ -r "$pw_path" ]; then
+      pw_section apt-keyring "$pw_path"
+      base64 < "$pw_path" | sed 's/^/|/'
+    else
+      pw_section apt-keyring-skipped "$pw_path"
+    fi
+  done
+fi
+
 pw_section reboot-required
 if [ -e /var/run/reboot-required ]; then echo yes; else echo no; fi
 pw_section reboot-required-pkgs
@@ -267,6 +289,11 @@ export function parseDebianProbeOutputWithProblems(
     if (name !== '' && !rebootPackages.includes(name)) rebootPackages.push(name);
   }
 
+  const keyringSections = sections.filter((section) => section.name === 'apt-keyring' || section.name === 'apt-keyring-skipped');
+  for (const section of keyringSections) {
+    if (section.name === 'apt-keyring-skipped') problems.push(`${section.argument}: keyring not copied (unreadable, too large, or too many keyrings)`);
+  }
+
   const inventory: Inventory = {
     schemaVersion: 1,
     collectedAt: collectedAt.toISOString(),
@@ -284,6 +311,10 @@ export function parseDebianProbeOutputWithProblems(
     aptSources,
     reboot: { required: firstLine(one('reboot-required')) === 'yes', packages: rebootPackages },
   };
+  if (keyringSections.length > 0) {
+    inventory.aptKeyrings = keyringSections.filter((section) => section.name === 'apt-keyring')
+      .map((section) => ({ path: section.argument, data: copiedText(section).replace(/\s+/g, '') }));
+  }
   return { inventory, problems };
 }
 
