@@ -3,13 +3,16 @@
  *
  * Safety: every value from the query is a bound parameter. Identifiers come only from the token
  * table (never from the query) and are quoted by Kysely. The only literals in the SQL text are
- * constants of this file (the ASCII alphabet, the LIKE escape character, 0).
+ * constants of this file (the LIKE escape character, the collation name, 0).
  *
  * Identical results in both dialects (and in predicate.ts) rest on these choices:
  * - Case folding is ASCII-only: `lower(x)` in SQLite (which folds only ASCII), and
- *   `translate(x, 'A…Z', 'a…z')` in PostgreSQL (whose lower() would also fold É, Ä, …).
- * - "Contains" is `LIKE` on folded text with `%`, `_` and the escape character `!` escaped in
- *   the bound pattern and `ESCAPE '!'`.
+ *   `lower(x COLLATE "C")` in PostgreSQL (under the C collation lower() folds only A–Z; under
+ *   others it would also fold É, Ä, …). Expression indexes (migrations 0004, 0009) are on exactly
+ *   these expressions.
+ * - "Contains" is `LIKE` with `%`, `_` and the escape character `!` escaped in the bound pattern
+ *   and `ESCAPE '!'`: on folded text in PostgreSQL; on the text itself in SQLite, whose LIKE
+ *   already ignores the case of ASCII letters only (and of nothing else).
  * - Numbers are bound as `CAST(? AS BIGINT)` when they are safe integers (so PostgreSQL can use an
  *   index on an integer column) and `CAST(? AS DOUBLE PRECISION)` otherwise.
  * - ISO-8601 date columns compare as text, under `COLLATE "C"` in PostgreSQL (byte order, as in SQLite).
@@ -31,11 +34,15 @@ export interface QqlSqlOptions extends QqlBindOptions {
    * Default: the token table's `table`.
    */
   alias?: string;
+  /**
+   * For a contains-test (`title:"text"`) on a column token: a condition put before the LIKE that
+   * holds for every row the LIKE matches (e.g. a lookup in a full-text index of the column), so
+   * the store can narrow the rows by an index; the LIKE still decides. Undefined: none.
+   */
+  containsPrefilter?: (token: QqlTokenDefinition<any>, needle: string) => Expression<SqlBool> | undefined;
 }
 
 const LIKE_ESCAPE = '!';
-const UPPER = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ';
-const LOWER = 'abcdefghijklmnopqrstuvwxyz';
 
 /** Escapes LIKE's wildcards (and the escape character itself) in a literal piece of text. */
 export function escapeQqlLikePattern(text: string): string {
@@ -57,6 +64,7 @@ class QqlSqlCompiler<Row> {
     private readonly table: QqlTokenTable<Row>,
     private readonly dialect: SqlDialectName,
     private readonly alias: string,
+    private readonly containsPrefilter?: QqlSqlOptions['containsPrefilter'],
   ) {}
 
   node(node: QqlBoundNode<Row>): Bool {
@@ -74,6 +82,8 @@ class QqlSqlCompiler<Row> {
   private term(token: QqlTokenDefinition<Row>, test: QqlValueTest): Bool {
     if (!token.multiValued) {
       const column = sql.ref(`${this.alias}.${token.column}`);
+      const prefilter = test.kind === 'contains' ? this.containsPrefilter?.(token, test.needle) : undefined;
+      if (prefilter) return sql<SqlBool>`(${column} is not null and ${prefilter} and ${this.test(token, column, test)})`;
       return sql<SqlBool>`(${column} is not null and ${this.test(token, column, test)})`;
     }
     const child = token.multiValued;
@@ -85,8 +95,13 @@ class QqlSqlCompiler<Row> {
 
   private folded(column: RawBuilder<unknown>): RawBuilder<string> {
     return this.dialect === 'postgres'
-      ? sql<string>`translate(${column}, ${sql.lit(UPPER)}, ${sql.lit(LOWER)})`
+      ? sql<string>`lower(${column} collate "C")`
       : sql<string>`lower(${column})`;
+  }
+
+  /** Text LIKE compares: folded in PostgreSQL; as is in SQLite, whose LIKE folds ASCII itself. */
+  private likeOperand(column: RawBuilder<unknown>): RawBuilder<unknown> {
+    return this.dialect === 'postgres' ? this.folded(column) : column;
   }
 
   private number(n: number): RawBuilder<number> {
@@ -96,7 +111,7 @@ class QqlSqlCompiler<Row> {
   private test(token: QqlTokenDefinition<Row>, column: RawBuilder<unknown>, test: QqlValueTest): Bool {
     switch (test.kind) {
       case 'contains':
-        return sql<SqlBool>`${this.folded(column)} like ${`%${escapeQqlLikePattern(test.needle)}%`} escape ${sql.lit(LIKE_ESCAPE)}`;
+        return sql<SqlBool>`${this.likeOperand(column)} like ${`%${escapeQqlLikePattern(test.needle)}%`} escape ${sql.lit(LIKE_ESCAPE)}`;
       case 'equals':
         return test.values.length === 1
           ? sql<SqlBool>`${this.folded(column)} = ${test.values[0]}`
@@ -142,5 +157,5 @@ class QqlSqlCompiler<Row> {
  */
 export function compileQqlToWhere<Row>(ast: QqlNode, table: QqlTokenTable<Row>, options: QqlSqlOptions): Expression<SqlBool> {
   const bound = bindQql(ast, table, options);
-  return new QqlSqlCompiler(table, options.dialect, options.alias ?? table.table).node(bound);
+  return new QqlSqlCompiler(table, options.dialect, options.alias ?? table.table, options.containsPrefilter).node(bound);
 }

@@ -3,13 +3,16 @@
  * assets (scanned machines) with their missing and installed patch counts, both filterable with
  * QQL, counted, and paged by key.
  *
- * Everything is read through four query-local views (common table expressions, never
- * materialised, so each store plans them as if written inline):
+ * Everything is read through query-local views (common table expressions, never materialised,
+ * so each store plans them as if written inline; defined in pm-query-views.ts):
  *
- * - `pm_patches`: one row per catalog patch, with its live `missing_count` / `installed_count`;
+ * - `pm_patches`: one row per catalog patch, with its `missing_count` / `installed_count` (kept
+ *   exact in `patch_status_counts` by patch-status-counts.ts);
  * - `pm_assets`: one row per machine that has an asset UUID, with its patch counts;
  * - `pm_patch_states`: one row per (patch, machine) pair from `asset_patch_status`, the state
  *   folded to the two values QQL knows (`InstalledPendingReboot` is `Installed`);
+ * - `pm_patch_fleet_states`: one row per patch and folded state it has on at least one machine,
+ *   read from the counts (what `patchStatus` means for patches without a havingQuery);
  * - `pm_patch_pairs`: `pm_patches` joined with its pairs: the patch's columns plus the pair's
  *   `machine_id` and `patch_status`.
  *
@@ -26,84 +29,16 @@
  */
 import { sql, type Expression, type Kysely, type SelectQueryBuilder, type SqlBool } from 'kysely';
 import type { PatchwardenDb } from '../db/database.js';
-import type { PatchwardenTables, PatchesTable } from '../db/schema.js';
 import {
-  compileQqlToWhere, defineQqlTokenTable, findQqlToken, type QqlMultiValuedToken, type QqlNode, type QqlTokenDefinition, type QqlTokenTable,
+  compileQqlToPredicate, compileQqlToWhere, defineQqlTokenTable, findQqlToken, type QqlMultiValuedToken, type QqlNode, type QqlSqlOptions, type QqlTokenDefinition, type QqlTokenTable,
 } from '../qql/index.js';
 import { catalogPatchFromRow, chunked, type CatalogPatchRecord } from '../catalog/patch-catalog-queries.js';
+import { PM_VIEWS, withPmViews, type PmDb, type PmPatchViewRow, type PmViewName } from './pm-query-views.js';
 
-/** Names of the query-local views; token tables refer to them and to their columns. */
-export const PM_VIEWS = {
-  patches: 'pm_patches',
-  assets: 'pm_assets',
-  patchStates: 'pm_patch_states',
-  patchPairs: 'pm_patch_pairs',
-  patchArchitectures: 'pm_patch_architectures',
-  assetTags: 'pm_asset_tags',
-} as const;
-
-/** Columns of `pm_patches`: the `patches` table's plus these computed ones. */
-export interface PmPatchViewRow extends PatchesTable {
-  /** `Security` or `NonSecurity`. */
-  patch_kind: string;
-  missing_count: number;
-  installed_count: number;
-  /** Supersession is not tracked yet: always 0. */
-  is_superseded: number;
-  is_rollback: number;
-  enabled: number;
-}
-
-/** Columns of `pm_patch_pairs`: a patch's columns plus one asset's state for it. */
-export interface PmPatchPairViewRow extends PmPatchViewRow {
-  machine_id: number;
-  /** `Missing` or `Installed`. */
-  patch_status: string;
-}
-
-export interface PmPatchStateViewRow {
-  patch_id: string;
-  machine_id: number;
-  patch_status: string;
-}
-
-export interface PmPatchArchitectureViewRow {
-  patch_id: string;
-  architecture: string;
-}
-
-/** Columns of `pm_assets`. */
-export interface PmAssetViewRow {
-  machine_id: number;
-  asset_uuid: string;
-  name: string;
-  os_name: string | null;
-  os_identifier: string | null;
-  architecture: string | null;
-  platform: string;
-  /** ISO-8601 text written by `toISOString()`, or null if never scanned. */
-  last_scanned_at: string | null;
-  missing_patch_count: number;
-  installed_patch_count: number;
-}
-
-/** Tags of assets: none exist yet, so the view is empty (queries on tags match nothing). */
-export interface PmAssetTagViewRow {
-  machine_id: number;
-  tag_id: string;
-  tag_name: string;
-}
-
-interface PmViews {
-  pm_patches: PmPatchViewRow;
-  pm_assets: PmAssetViewRow;
-  pm_patch_states: PmPatchStateViewRow;
-  pm_patch_pairs: PmPatchPairViewRow;
-  pm_patch_architectures: PmPatchArchitectureViewRow;
-  pm_asset_tags: PmAssetTagViewRow;
-}
-
-type PmDb = PatchwardenTables & PmViews;
+export {
+  PM_VIEWS, type PmAssetTagViewRow, type PmAssetViewRow, type PmPatchArchitectureViewRow, type PmPatchFleetStateViewRow, type PmPatchPairViewRow,
+  type PmPatchStateViewRow, type PmPatchViewRow,
+} from './pm-query-views.js';
 
 /** Which QQL token table reads which view. */
 export interface PmQqlTokenTables {
@@ -161,17 +96,17 @@ export interface PatchDetailsWanted {
 export const MAX_STORED_ID = 2_147_483_647;
 
 /**
- * The two patch states QQL knows, from the stored ones. Joined (not computed with CASE) so a test
- * on the folded state still finds a patch's pairs through the `(patch_id, state)` index.
- */
-const PATCH_STATUS_OF_STATE = sql`(select 'Missing' as state, 'Missing' as patch_status
-  union all select 'Installed', 'Installed' union all select 'InstalledPendingReboot', 'Installed')`;
-
-/**
  * Child tables searched by value through an index (migration 0004), where a top-level term is
  * best run as a semi-join (`key IN (SELECT ...)`) rather than a probe per row.
  */
 const INDEXED_CHILD_TABLES: ReadonlySet<string> = new Set(['patch_cves', 'patch_qids']);
+
+/** The states of `pm_patch_fleet_states`, each with the `pm_patches` count that says a patch has it. */
+const FLEET_STATE_COUNTS: ReadonlyArray<[state: string, count: 'missing_count' | 'installed_count']> = [
+  ['Missing', 'missing_count'], ['Installed', 'installed_count'],
+];
+
+const TITLE_COLUMN: keyof PmPatchViewRow = 'title';
 
 const SEMI_JOIN_ALIAS = 'qql_semi';
 const childTokenTables = new WeakMap<QqlTokenDefinition<any>, QqlTokenTable<any>>();
@@ -195,32 +130,6 @@ function childTokenTable(token: QqlMultiValuedToken<any>): QqlTokenTable<any> {
   return table;
 }
 
-/** The views every query starts from. Unused ones cost nothing: none is materialised. */
-function withPmViews(db: Kysely<PatchwardenTables>, dialect: PatchwardenDb['dialect']) {
-  const architectures = dialect === 'postgres'
-    ? sql<PmPatchArchitectureViewRow>`(select p.id as patch_id, a.architecture from patches p cross join lateral jsonb_array_elements_text(p.architectures::jsonb) as a(architecture))`
-    : sql<PmPatchArchitectureViewRow>`(select p.id as patch_id, a.value as architecture from patches p, json_each(p.architectures) as a)`;
-  return db
-    .with((cte) => cte('pm_patches').notMaterialized(), () => sql<PmPatchViewRow>`(select p.*,
-        case when p.patch_type = 'SecurityPatch' then 'Security' else 'NonSecurity' end as patch_kind,
-        (select count(*) from asset_patch_status s where s.patch_id = p.id and s.state = 'Missing') as missing_count,
-        (select count(*) from asset_patch_status s where s.patch_id = p.id and s.state in ('Installed', 'InstalledPendingReboot')) as installed_count,
-        0 as is_superseded, 0 as is_rollback, 1 as enabled
-      from patches p)`)
-    .with((cte) => cte('pm_patch_states').notMaterialized(), () => sql<PmPatchStateViewRow>`(select s.patch_id, s.machine_id, st.patch_status
-      from asset_patch_status s join ${PATCH_STATUS_OF_STATE} st on st.state = s.state)`)
-    .with((cte) => cte('pm_patch_pairs').notMaterialized(), () => sql<PmPatchPairViewRow>`(select pp.*, s.machine_id, st.patch_status
-      from pm_patches pp join asset_patch_status s on s.patch_id = pp.id join ${PATCH_STATUS_OF_STATE} st on st.state = s.state)`)
-    .with((cte) => cte('pm_patch_architectures').notMaterialized(), () => architectures)
-    .with((cte) => cte('pm_assets').notMaterialized(), () => sql<PmAssetViewRow>`(select m.id as machine_id, m.asset_uuid, m.name, m.os_name,
-        m.os_identifier, m.architecture, cast('Linux' as text) as platform, m.last_scanned_at,
-        (select count(*) from asset_patch_status s where s.machine_id = m.id and s.state = 'Missing') as missing_patch_count,
-        (select count(*) from asset_patch_status s where s.machine_id = m.id and s.state in ('Installed', 'InstalledPendingReboot')) as installed_patch_count
-      from machines m where m.asset_uuid is not null)`)
-    .with((cte) => cte('pm_asset_tags').notMaterialized(), () => sql<PmAssetTagViewRow>`(select m.id as machine_id, m.name as tag_id, m.name as tag_name
-      from machines m where 1 = 0)`) as unknown as Kysely<PmDb>;
-}
-
 /** A JSON array as the driver returns it: parsed (PostgreSQL json) or as text (SQLite). */
 function jsonList(value: unknown): unknown[] {
   if (Array.isArray(value)) return value;
@@ -231,14 +140,51 @@ function jsonList(value: unknown): unknown[] {
   return [];
 }
 
+const VIEW_NAMES: ReadonlySet<string> = new Set(Object.values(PM_VIEWS));
+
+/** Adds the views the query's multi-valued tokens read to `views`. */
+function viewsOfQuery(node: QqlNode, table: QqlTokenTable<any>, views: Set<PmViewName>): void {
+  switch (node.kind) {
+    case 'and':
+    case 'or':
+      for (const operand of node.operands) viewsOfQuery(operand, table, views);
+      return;
+    case 'not':
+      viewsOfQuery(node.operand, table, views);
+      return;
+    case 'term': {
+      const child = findQqlToken(table, node.token)?.multiValued?.table;
+      if (child && VIEW_NAMES.has(child)) views.add(child as PmViewName);
+    }
+  }
+}
+
 export class AssetPatchQueries {
   constructor(
     private readonly db: PatchwardenDb,
     private readonly tokens: PmQqlTokenTables,
   ) {}
 
-  private views(): Kysely<PmDb> {
-    return withPmViews(this.db.kysely, this.db.dialect);
+  /** A query builder with the views a listing or count of `listed` for this selection reads. */
+  private views(listed: 'patches' | 'assets', selection: PatchAssetSelection): Kysely<PmDb> {
+    const wanted = new Set<PmViewName>([listed === 'patches' ? 'pm_patches' : 'pm_assets']);
+    const { query, havingQuery } = selection;
+    if (listed === 'patches') {
+      if (havingQuery) {
+        wanted.add('pm_patch_pairs').add('pm_assets');
+        viewsOfQuery(havingQuery, this.tokens.assets, wanted);
+        if (query) viewsOfQuery(query, this.tokens.patchPairs, wanted);
+      } else if (query) {
+        viewsOfQuery(query, this.tokens.patches, wanted);
+      }
+    } else {
+      if (query) viewsOfQuery(query, this.tokens.assets, wanted);
+      if (havingQuery) {
+        wanted.add('pm_patch_pairs');
+        viewsOfQuery(havingQuery, this.tokens.patchPairs, wanted);
+      }
+    }
+    return withPmViews(this.db.kysely, this.db.dialect, wanted);
   }
 
   /**
@@ -248,10 +194,13 @@ export class AssetPatchQueries {
    * same rows, but the child table is searched once instead of once per patch passed over.
    */
   private compile(ast: QqlNode, table: QqlTokenTable<any>, alias: string, now: number): Array<Expression<SqlBool>> {
-    const options = { dialect: this.db.dialect, alias, now };
+    const options: QqlSqlOptions = { dialect: this.db.dialect, alias, now, containsPrefilter: this.titlePrefilter(alias) };
     const conjuncts = ast.kind === 'and' ? ast.operands : [ast];
     return conjuncts.map((node) => {
       const token = node.kind === 'term' ? findQqlToken(table, node.token) : undefined;
+      if (token?.multiValued?.table === PM_VIEWS.patchFleetStates && alias === PM_VIEWS.patches) {
+        return this.fleetStateTest(node, token as QqlMultiValuedToken<any>, alias, now);
+      }
       if (!token?.multiValued || !INDEXED_CHILD_TABLES.has(token.multiValued.table)) return compileQqlToWhere(node, table, options);
       const child = token.multiValued;
       const test = compileQqlToWhere(node, childTokenTable(token as QqlMultiValuedToken<any>), { ...options, alias: SEMI_JOIN_ALIAS });
@@ -260,10 +209,40 @@ export class AssetPatchQueries {
     });
   }
 
-  /** `pm_patches` narrowed to the selection. */
-  private selectPatches(db: Kysely<PmDb>, selection: PatchAssetSelection): SelectQueryBuilder<PmDb, 'pm_patches', {}> {
+  /**
+   * SQLite: a contains-match on a patch title first looks the text up in the trigram index of
+   * titles (migration 0009), which finds every title containing it, ignoring case, and more
+   * (it folds non-ASCII letters too); the LIKE then decides. Texts under three characters have
+   * no trigram. PostgreSQL needs no help: its trigram index is on the LIKE's own expression.
+   */
+  private titlePrefilter(alias: string): QqlSqlOptions['containsPrefilter'] {
+    if (this.db.dialect !== 'sqlite' || (alias !== PM_VIEWS.patches && alias !== PM_VIEWS.patchPairs)) return undefined;
+    return (token, needle) => {
+      if (token.column !== TITLE_COLUMN || [...needle].length < 3) return undefined;
+      const phrase = `"${needle.replace(/"/g, '""')}"`;
+      return sql<SqlBool>`${sql.ref(`${alias}.id`)} in (select k.patch_id from patch_title_keys k
+        where k.key in (select t.rowid from patch_title_trigrams t where patch_title_trigrams match ${phrase}))`;
+    };
+  }
+
+  /**
+   * A top-level `patchStatus` term on patches, as a test of the patch's own counts: the term
+   * matches a patch when one of the states it has on some machine matches, and it has `Missing`
+   * when `missing_count > 0`, `Installed` when `installed_count > 0`. Which states the term
+   * matches is decided here, by the in-memory predicate on each state.
+   */
+  private fleetStateTest(node: QqlNode, token: QqlMultiValuedToken<any>, alias: string, now: number): Expression<SqlBool> {
+    const matches = compileQqlToPredicate(node, childTokenTable(token), { now });
+    const tests = FLEET_STATE_COUNTS.filter(([state]) => matches({ [token.multiValued.column]: state }))
+      .map(([, count]) => sql<SqlBool>`${sql.ref(`${alias}.${count}`)} > 0`);
+    if (tests.length === 0) return sql<SqlBool>`1 = 0`;
+    return tests.length === 1 ? tests[0] : sql<SqlBool>`(${sql.join(tests, sql` or `)})`;
+  }
+
+  /** `pm_patches` (the query `from` reads it) narrowed to the selection. */
+  private narrowPatches(from: SelectQueryBuilder<PmDb, 'pm_patches', {}>, selection: PatchAssetSelection): SelectQueryBuilder<PmDb, 'pm_patches', {}> {
     const now = selection.now ?? Date.now();
-    let query = db.selectFrom('pm_patches');
+    let query = from;
     if (selection.platform) query = query.where('pm_patches.platform', '=', selection.platform);
     const { query: patchQuery, havingQuery } = selection;
     if (havingQuery) {
@@ -308,7 +287,19 @@ export class AssetPatchQueries {
    */
   async listPatches(selection: PatchAssetSelection, page: { afterId?: string; limit: number }, wanted: PatchDetailsWanted): Promise<PatchStatusRecord[]> {
     if (page.limit <= 0) return [];
-    let query = this.selectPatches(this.views(), selection)
+    // The page's ids first, then their rows: the filter then reads only the columns it tests (in
+    // SQLite a covering index, migration 0009), and whole rows are read for the page alone. On
+    // PostgreSQL the ids are handed over as one array, so the rows are read by key (as an IN
+    // subquery, a 1,000-id page was joined by reading every patch).
+    const query = this.views('patches', selection).selectFrom('pm_patches')
+      .where((eb) => {
+        let ids = this.narrowPatches(eb.selectFrom('pm_patches') as unknown as SelectQueryBuilder<PmDb, 'pm_patches', {}>, selection)
+          .select('pm_patches.id').orderBy('pm_patches.id').limit(page.limit);
+        if (page.afterId !== undefined) ids = ids.where('pm_patches.id', '>', page.afterId);
+        return this.db.dialect === 'postgres'
+          ? sql<SqlBool>`${sql.ref('pm_patches.id')} = any(array(${ids}))`
+          : eb('pm_patches.id', 'in', ids);
+      })
       .select(['pm_patches.id', 'pm_patches.title', 'pm_patches.bulletin', 'pm_patches.kb', 'pm_patches.vendor', 'pm_patches.platform',
         'pm_patches.patch_type', 'pm_patches.is_security', 'pm_patches.vendor_severity', 'pm_patches.release', 'pm_patches.source_name',
         'pm_patches.source_version', 'pm_patches.architectures', 'pm_patches.package_details', 'pm_patches.reboot_required',
@@ -316,9 +307,7 @@ export class AssetPatchQueries {
       .$if(wanted.counts, (q) => q.select(['pm_patches.missing_count', 'pm_patches.installed_count']))
       .$if(wanted.cves, (q) => q.select(this.valuesOfPatch('patch_cves', 'cve').as('cve_list')))
       .$if(wanted.qids, (q) => q.select(this.valuesOfPatch('patch_qids', 'qid').as('qid_list')))
-      .orderBy('pm_patches.id')
-      .limit(page.limit);
-    if (page.afterId !== undefined) query = query.where('pm_patches.id', '>', page.afterId);
+      .orderBy('pm_patches.id');
     const rows = await query.execute();
     return rows.map((row) => {
       const record: PatchStatusRecord = catalogPatchFromRow(row);
@@ -344,7 +333,7 @@ export class AssetPatchQueries {
   }
 
   async countPatches(selection: PatchAssetSelection): Promise<number> {
-    const row = await this.selectPatches(this.views(), selection)
+    const row = await this.narrowPatches(this.views('patches', selection).selectFrom('pm_patches'), selection)
       .select((eb) => eb.fn.countAll<number | string>().as('n')).executeTakeFirstOrThrow();
     return Number(row.n);
   }
@@ -352,7 +341,7 @@ export class AssetPatchQueries {
   /** One page of assets in machine-id order, starting after `afterMachineId`. */
   async listAssets(selection: PatchAssetSelection, page: { afterMachineId?: number; limit: number }, wanted: { counts: boolean }): Promise<AssetRecord[]> {
     if (page.limit <= 0) return [];
-    let query = this.selectAssets(this.views(), selection)
+    let query = this.selectAssets(this.views('assets', selection), selection)
       .select(['pm_assets.machine_id', 'pm_assets.asset_uuid', 'pm_assets.name', 'pm_assets.os_name', 'pm_assets.os_identifier',
         'pm_assets.architecture', 'pm_assets.platform', 'pm_assets.last_scanned_at'])
       .$if(wanted.counts, (q) => q.select(['pm_assets.missing_patch_count', 'pm_assets.installed_patch_count']))
@@ -376,7 +365,7 @@ export class AssetPatchQueries {
   }
 
   async countAssets(selection: PatchAssetSelection): Promise<number> {
-    const row = await this.selectAssets(this.views(), selection)
+    const row = await this.selectAssets(this.views('assets', selection), selection)
       .select((eb) => eb.fn.countAll<number | string>().as('n')).executeTakeFirstOrThrow();
     return Number(row.n);
   }

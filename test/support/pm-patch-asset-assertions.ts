@@ -12,6 +12,7 @@ import { v5 as uuidV5 } from 'uuid';
 import type { RunningConsole } from '../../src/api/console.js';
 import { insertBatchSize } from '../../src/db/database.js';
 import type { TestConsole } from './console-fixture.js';
+import { recountPatchStatus } from '../../src/scans/patch-status-counts.js';
 
 type Check = (value: unknown, path: string) => void;
 
@@ -227,6 +228,7 @@ export async function insertAssets(running: RunningConsole, fixtures: AssetFixtu
     machine_id: byName.get(f.name)!.id, patch_id: patchId, state, scan_id: 'fixture', updated_at: '2025-02-01T10:00:00.000Z',
   })));
   await insertMany(running, 'asset_patch_status', status);
+  await recountPatchStatus(running.db.kysely); // written directly, so counted here as a scan would
   return fixtures.map((f) => ({ machineId: byName.get(f.name)!.id, assetUuid: byName.get(f.name)!.asset_uuid! }));
 }
 

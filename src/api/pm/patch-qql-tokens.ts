@@ -64,7 +64,7 @@ export const PATCH_QQL_TOKENS: QqlTokenTable = defineQqlTokenTable({
     ...COMMON_PATCH_TOKENS,
     {
       name: 'patchStatus', type: 'enum', enumValues: PATCH_STATUSES,
-      multiValued: { table: PM_VIEWS.patchStates, foreignKey: 'patch_id', column: 'patch_status', parentKey: column('id') },
+      multiValued: { table: PM_VIEWS.patchFleetStates, foreignKey: 'patch_id', column: 'patch_status', parentKey: column('id') },
       description: 'Missing or Installed on at least one asset',
     },
   ],

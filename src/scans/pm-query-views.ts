@@ -1,0 +1,150 @@
+/**
+ * The query-local views the Patch Management API's patch and asset queries read (common table
+ * expressions, never materialised, so each store plans them as if written inline), with the
+ * types of their rows. What each view holds is described in asset-patch-queries.ts.
+ */
+import { sql, type Kysely, type RawBuilder } from 'kysely';
+import type { PatchwardenDb } from '../db/database.js';
+import type { PatchwardenTables, PatchesTable } from '../db/schema.js';
+
+/** Names of the query-local views; token tables refer to them and to their columns. */
+export const PM_VIEWS = {
+  patches: 'pm_patches',
+  assets: 'pm_assets',
+  patchStates: 'pm_patch_states',
+  patchFleetStates: 'pm_patch_fleet_states',
+  patchPairs: 'pm_patch_pairs',
+  patchArchitectures: 'pm_patch_architectures',
+  assetTags: 'pm_asset_tags',
+} as const;
+
+/** Columns of `pm_patches`: the `patches` table's plus these computed ones. */
+export interface PmPatchViewRow extends PatchesTable {
+  /** `Security` or `NonSecurity`. */
+  patch_kind: string;
+  missing_count: number;
+  installed_count: number;
+  /** Supersession is not tracked yet: always 0. */
+  is_superseded: number;
+  is_rollback: number;
+  enabled: number;
+}
+
+/** Columns of `pm_patch_pairs`: a patch's columns plus one asset's state for it. */
+export interface PmPatchPairViewRow extends PmPatchViewRow {
+  machine_id: number;
+  /** `Missing` or `Installed`. */
+  patch_status: string;
+}
+
+export interface PmPatchStateViewRow {
+  patch_id: string;
+  machine_id: number;
+  patch_status: string;
+}
+
+export interface PmPatchFleetStateViewRow {
+  patch_id: string;
+  /** `Missing` or `Installed`. */
+  patch_status: string;
+}
+
+export interface PmPatchArchitectureViewRow {
+  patch_id: string;
+  architecture: string;
+}
+
+/** Columns of `pm_assets`. */
+export interface PmAssetViewRow {
+  machine_id: number;
+  asset_uuid: string;
+  name: string;
+  os_name: string | null;
+  os_identifier: string | null;
+  architecture: string | null;
+  platform: string;
+  /** ISO-8601 text written by `toISOString()`, or null if never scanned. */
+  last_scanned_at: string | null;
+  missing_patch_count: number;
+  installed_patch_count: number;
+}
+
+/** Tags of assets: none exist yet, so the view is empty (queries on tags match nothing). */
+export interface PmAssetTagViewRow {
+  machine_id: number;
+  tag_id: string;
+  tag_name: string;
+}
+
+export interface PmViews {
+  pm_patches: PmPatchViewRow;
+  pm_assets: PmAssetViewRow;
+  pm_patch_states: PmPatchStateViewRow;
+  pm_patch_fleet_states: PmPatchFleetStateViewRow;
+  pm_patch_pairs: PmPatchPairViewRow;
+  pm_patch_architectures: PmPatchArchitectureViewRow;
+  pm_asset_tags: PmAssetTagViewRow;
+}
+
+export type PmDb = PatchwardenTables & PmViews;
+
+/**
+ * The two patch states QQL knows, from the stored ones. Joined (not computed with CASE) so a test
+ * on the folded state still finds a patch's pairs through the `(patch_id, state)` index.
+ */
+const PATCH_STATUS_OF_STATE = sql`(select 'Missing' as state, 'Missing' as patch_status
+  union all select 'Installed', 'Installed' union all select 'InstalledPendingReboot', 'Installed')`;
+
+export type PmViewName = keyof PmViews;
+
+/** Views defined in terms of other views. */
+const VIEW_DEPENDENCIES: Partial<Record<PmViewName, PmViewName[]>> = { pm_patch_pairs: ['pm_patches'] };
+
+/** The views and the views they are defined with, in definition order. */
+function withDependencies(wanted: Iterable<PmViewName>): Set<PmViewName> {
+  const all = new Set<PmViewName>();
+  const add = (name: PmViewName) => {
+    if (all.has(name)) return;
+    for (const dependency of VIEW_DEPENDENCIES[name] ?? []) add(dependency);
+    all.add(name);
+  };
+  for (const name of wanted) add(name);
+  return all;
+}
+
+/**
+ * A query builder with the wanted views (and those they are defined with). Only these are
+ * written into the statement: each store parses and plans every view a statement defines, used
+ * or not (on PostgreSQL the six unused ones took more time to plan than the listing to run).
+ */
+export function withPmViews(db: Kysely<PatchwardenTables>, dialect: PatchwardenDb['dialect'], wanted: Iterable<PmViewName>): Kysely<PmDb> {
+  const definitions: Record<PmViewName, () => RawBuilder<unknown>> = {
+    pm_patches: () => sql<PmPatchViewRow>`(select p.*,
+        case when p.patch_type = 'SecurityPatch' then 'Security' else 'NonSecurity' end as patch_kind,
+        coalesce(c.missing_count, 0) as missing_count, coalesce(c.installed_count, 0) as installed_count,
+        0 as is_superseded, 0 as is_rollback, 1 as enabled
+      from patches p left join patch_status_counts c on c.patch_id = p.id)`,
+    pm_patch_states: () => sql<PmPatchStateViewRow>`(select s.patch_id, s.machine_id, st.patch_status
+      from asset_patch_status s join ${PATCH_STATUS_OF_STATE} st on st.state = s.state)`,
+    pm_patch_fleet_states: () => sql<PmPatchFleetStateViewRow>`(
+      select c.patch_id, cast('Missing' as text) as patch_status from patch_status_counts c where c.missing_count > 0
+      union all select c.patch_id, cast('Installed' as text) from patch_status_counts c where c.installed_count > 0)`,
+    pm_patch_pairs: () => sql<PmPatchPairViewRow>`(select pp.*, s.machine_id, st.patch_status
+      from pm_patches pp join asset_patch_status s on s.patch_id = pp.id join ${PATCH_STATUS_OF_STATE} st on st.state = s.state)`,
+    pm_patch_architectures: () => (dialect === 'postgres'
+      ? sql<PmPatchArchitectureViewRow>`(select p.id as patch_id, a.architecture from patches p cross join lateral jsonb_array_elements_text(p.architectures::jsonb) as a(architecture))`
+      : sql<PmPatchArchitectureViewRow>`(select p.id as patch_id, a.value as architecture from patches p, json_each(p.architectures) as a)`),
+    pm_assets: () => sql<PmAssetViewRow>`(select m.id as machine_id, m.asset_uuid, m.name, m.os_name,
+        m.os_identifier, m.architecture, cast('Linux' as text) as platform, m.last_scanned_at,
+        (select count(*) from asset_patch_status s where s.machine_id = m.id and s.state = 'Missing') as missing_patch_count,
+        (select count(*) from asset_patch_status s where s.machine_id = m.id and s.state in ('Installed', 'InstalledPendingReboot')) as installed_patch_count
+      from machines m where m.asset_uuid is not null)`,
+    pm_asset_tags: () => sql<PmAssetTagViewRow>`(select m.id as machine_id, m.name as tag_id, m.name as tag_name
+      from machines m where 1 = 0)`,
+  };
+  let builder = db as unknown as Kysely<any>;
+  for (const name of withDependencies(wanted)) {
+    builder = builder.with((cte) => cte(name).notMaterialized(), definitions[name] as never) as unknown as Kysely<any>;
+  }
+  return builder as Kysely<PmDb>;
+}
