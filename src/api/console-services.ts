@@ -5,6 +5,11 @@ import type { PasswordAuthenticator } from '../auth/users.js';
 import type { TokenService } from '../auth/tokens.js';
 import type { DeploymentJobService } from '../deploy/deployment-jobs.js';
 import type { CredentialService } from '../scans/credentials.js';
+import type { SshHostKeyStore } from '../scans/ssh-host-keys.js';
+import type { MachineGroupService } from '../scans/machine-groups.js';
+import type { MachineService } from '../scans/machines.js';
+import type { SessionCredentialStore } from '../scans/session-credentials.js';
+import type { SessionKey } from '../scans/session-key.js';
 
 /** The services the HTTP surfaces call; route handlers only validate, call these and serialise. */
 export interface ConsoleServices {
@@ -12,6 +17,14 @@ export interface ConsoleServices {
   scans: ScanService;
   jobs: DeploymentJobService;
   credentials: CredentialService;
+  /** The known-hosts store of SSH scans. */
+  hostKeys: SshHostKeyStore;
+  machineGroups: MachineGroupService;
+  machines: MachineService;
+  /** Per-user session credentials, in memory only. */
+  sessionCredentials: SessionCredentialStore;
+  /** The key pair clients encrypt passwords for (`GET /configuration/certificate`). */
+  sessionKey: SessionKey;
   authenticator: RequestAuthenticator;
   passwords: PasswordAuthenticator;
   tokens: TokenService;

@@ -15,7 +15,13 @@ import { LocalHostNames } from '../inventory/collectors/local-host-names.js';
 import { RequestAuthenticator } from './authentication.js';
 import { DeploymentJobService } from '../deploy/deployment-jobs.js';
 import { CredentialService } from '../scans/credentials.js';
+import { MachineGroupService } from '../scans/machine-groups.js';
+import { MachineService } from '../scans/machines.js';
+import { SessionCredentialStore } from '../scans/session-credentials.js';
+import { SessionKey } from '../scans/session-key.js';
 import { SecretCipher } from '../secrets/secret-cipher.js';
+import { SshHostKeyStore } from '../scans/ssh-host-keys.js';
+import { sshCollectionSettingsFromEnv, type SshCollectionSettings } from '../scans/ssh-scan-collection.js';
 import { checkJobQql } from './pm/job-qql-check.js';
 import type { ConsoleServices } from './console-services.js';
 import { buildServer } from './server.js';
@@ -34,6 +40,8 @@ export interface ConsoleConfig {
   /** Machines scanned at once by this process (default 8). */
   scanConcurrency?: number;
   catalog?: CatalogServiceOptions;
+  /** SSH timeouts, output cap and start jitter; defaults from the PATCHWARDEN_SSH_* environment. */
+  ssh?: Partial<SshCollectionSettings>;
 }
 
 export interface RunningConsole {
@@ -76,12 +84,19 @@ export async function startConsole(config: ConsoleConfig): Promise<RunningConsol
     const passwords = new PasswordAuthenticator(db);
     const queue = new InProcessTaskQueue(config.scanConcurrency ?? 8, log);
     const catalog = new CatalogService(db, log, config.catalog);
-    const runner = new PatchScanRunner(db, catalog, await LocalHostNames.discover(), log);
+    const credentials = new CredentialService(db, await SecretCipher.fromDataDir(config.dataDir));
+    const hostKeys = new SshHostKeyStore(db);
+    const sessionCredentials = new SessionCredentialStore();
+    const runner = new PatchScanRunner(db, catalog, await LocalHostNames.discover(), log, {
+      credentials, hostKeys, sessionCredentials, settings: { ...sshCollectionSettingsFromEnv(), ...config.ssh },
+    });
     queue.register<ScanMachineTask>(SCAN_MACHINE_TASK, (task) => runner.scanMachine(task));
-    const scans = new ScanService(db, queue, hostname());
+    const machineGroups = new MachineGroupService(db, credentials);
+    const scans = new ScanService(db, queue, hostname(), machineGroups, credentials);
     const services: ConsoleServices = {
       db, scans, jobs: new DeploymentJobService(db, checkJobQql), passwords, tokens, authenticator: new RequestAuthenticator(db, passwords, tokens),
-      credentials: new CredentialService(db, await SecretCipher.fromDataDir(config.dataDir)),
+      credentials, machineGroups, machines: new MachineService(db), hostKeys,
+      sessionCredentials, sessionKey: await SessionKey.fromDataDir(config.dataDir),
       publicUrl: config.publicUrl, productVersion: productVersion(),
     };
     const tls = config.tls === 'off' ? undefined

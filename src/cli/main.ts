@@ -2,6 +2,8 @@
 import { Command, CommanderError } from 'commander';
 import { serveCommand } from './serve-command.js';
 import { adminCommand } from './admin-command.js';
+import { advisoriesCommand } from './advisories-command.js';
+import { hostsCommand } from './hosts-command.js';
 import { productVersion } from '../api/console.js';
 
 const program = new Command('patchwarden')
@@ -9,7 +11,9 @@ const program = new Command('patchwarden')
   .version(productVersion())
   .showHelpAfterError()
   .addCommand(serveCommand())
-  .addCommand(adminCommand());
+  .addCommand(adminCommand())
+  .addCommand(hostsCommand())
+  .addCommand(advisoriesCommand());
 
 program.exitOverride();
 try {

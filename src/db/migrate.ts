@@ -5,6 +5,10 @@ import { patchStatusMigration } from './migrations/0002-patch-status.js';
 import { deploymentJobsMigration } from './migrations/0003-deployment-jobs.js';
 import { pmQueryIndexesMigration } from './migrations/0004-pm-query-indexes.js';
 import { credentialsMigration } from './migrations/0005-credentials.js';
+import { advisoriesMigration } from './migrations/0006-advisories.js';
+import { machineGroupsMigration } from './migrations/0007-machine-groups.js';
+import { sshHostKeysMigration } from './migrations/0008-ssh-host-keys.js';
+import { pmPatchCountsMigration } from './migrations/0009-pm-patch-counts.js';
 
 /** Migrations in order; names are permanent once released. */
 function migrationsFor(db: PatchwardenDb): Record<string, Migration> {
@@ -14,6 +18,10 @@ function migrationsFor(db: PatchwardenDb): Record<string, Migration> {
     '0003-deployment-jobs': deploymentJobsMigration(),
     '0004-pm-query-indexes': pmQueryIndexesMigration(db.dialect),
     '0005-credentials': credentialsMigration(),
+    '0006-advisories': advisoriesMigration(),
+    '0007-machine-groups': machineGroupsMigration(db.dialect),
+    '0008-ssh-host-keys': sshHostKeysMigration(db.dialect),
+    '0009-pm-patch-counts': pmPatchCountsMigration(db.dialect),
   };
 }
 

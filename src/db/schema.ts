@@ -21,9 +21,15 @@ export interface PatchwardenTables {
   patch_qids: PatchQidsTable;
   vulnerabilities: VulnerabilitiesTable;
   asset_patch_status: AssetPatchStatusTable;
+  patch_status_counts: PatchStatusCountsTable;
   deployment_jobs: DeploymentJobsTable;
   deployment_job_coauthors: DeploymentJobCoauthorsTable;
   credentials: CredentialsTable;
+  advisories: AdvisoriesTable;
+  advisory_fixes: AdvisoryFixesTable;
+  machine_groups: MachineGroupsTable;
+  machine_group_filters: MachineGroupFiltersTable;
+  ssh_host_keys: SshHostKeysTable;
 }
 
 export interface SettingsTable {
@@ -92,6 +98,8 @@ export interface MachinesTable {
   /** e.g. `debian:12`. */
   os_identifier: string | null;
   architecture: string | null;
+  /** The IP address the machine was last scanned at, when it was named by address. */
+  ip_address: string | null;
 }
 
 export interface ScanTemplatesTable {
@@ -140,6 +148,8 @@ export interface ScanMachinesTable {
   error_description: string | null;
   installed_patch_count: number;
   missing_patch_count: number;
+  /** The stored credential resolved for this machine when the scan started; null for none. */
+  credential_id: string | null;
 }
 
 export interface ScanMachinePatchesTable {
@@ -232,6 +242,14 @@ export interface AssetPatchStatusTable {
   updated_at: string;
 }
 
+/** Per patch: machines missing it and machines with it installed (see src/scans/patch-status-counts.ts). */
+export interface PatchStatusCountsTable {
+  patch_id: string;
+  missing_count: number;
+  /** Installed or InstalledPendingReboot. */
+  installed_count: number;
+}
+
 /** A deployment job of the Patch Management API (see src/deploy/deployment-jobs.ts). */
 export interface DeploymentJobsTable {
   id: string;
@@ -317,4 +335,83 @@ export interface CredentialsTable {
   owner_name: string;
   created_at: string;
   updated_at: string;
+}
+
+/** A machine group of the Security Controls API (see src/scans/machine-groups.ts). */
+export interface MachineGroupsTable {
+  id: Generated<number>;
+  name: string;
+  description: string;
+  path: string;
+  /** Default stored credential for the group's machines. */
+  credential_id: string | null;
+  connection_method: string;
+  creator: string;
+  created_at: string;
+  updated_at: string;
+}
+
+/** One discovery filter of a machine group: which machines it adds or (is_excluded) removes. */
+export interface MachineGroupFiltersTable {
+  id: Generated<number>;
+  group_id: number;
+  /** MachineName | DomainName | IPAddress | IPRange | NestedGroup */
+  category: string;
+  name: string;
+  is_excluded: number;
+  admin_credential_id: string | null;
+  nested_group_id: number | null;
+  notes: string;
+}
+
+/** One SSH host key a scan was presented (see src/scans/ssh-host-keys.ts). */
+export interface SshHostKeysTable {
+  id: Generated<number>;
+  /** `host:port`, lower-case. */
+  endpoint: string;
+  key_type: string;
+  /** `SHA256:…` as OpenSSH prints it. */
+  fingerprint: string;
+  /** The key blob, base64. */
+  public_key: string;
+  trusted: number;
+  first_seen: string;
+  last_seen: string;
+  trusted_at: string | null;
+  trusted_by: string | null;
+}
+
+/** One imported security advisory (OSV record or updateinfo erratum); see src/catalog/advisory-store.ts. */
+export interface AdvisoriesTable {
+  /** Publisher's id, e.g. `DSA-5678-1`, `ALSA-2024:1234`. */
+  id: string;
+  /** Stable QID of the advisory's vulnerability: assigned once, kept on every re-import. */
+  qid: number;
+  /** osv | updateinfo */
+  source: string;
+  publisher: string;
+  title: string;
+  /** Critical | Important | Moderate | Low | None */
+  severity: string;
+  /** JSON array of CVE ids. */
+  cves: string;
+  published: string;
+  modified: string;
+  imported_at: string;
+}
+
+/** One package version that fixes an advisory in one distribution release. */
+export interface AdvisoryFixesTable {
+  advisory_id: string;
+  ecosystem: string;
+  distro: string;
+  release: string;
+  package_name: string;
+  /** source | binary */
+  name_kind: string;
+  /** `''` = every architecture. */
+  architecture: string;
+  fixed_version: string;
+  /** JSON array of binary package names (empty = not narrowed). */
+  binaries: string;
 }

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { isIP } from 'node:net';
 import { v5 as uuidV5 } from 'uuid';
 import { patchEntryFromFinding, upsertPatches } from '../catalog/patch-catalog.js';
 import type { Logger } from 'pino';
@@ -10,13 +11,32 @@ import type { Assessment, PatchFinding } from '../assess/types.js';
 import { assessInventory } from '../assess/assess-inventory.js';
 import { DEBIAN_PATCH_ID_NAMESPACE } from '../assess/patch-identity.js';
 import type { CatalogService } from '../catalog/catalog-service.js';
-import { collectDebianInventory } from '../inventory/collect.js';
+import type { CatalogView } from '../catalog/catalog-view.js';
+import { advisoryReleaseOfInventory } from '../catalog/advisory.js';
+import { collectInventory } from '../inventory/collect.js';
 import { LocalMachineShell } from '../inventory/collectors/local.js';
 import type { LocalHostNames } from '../inventory/collectors/local-host-names.js';
 import { finishOperation, updateOperationProgress } from './operations.js';
-import { MachineScanError, ScanErrorNumber } from './scan-errors.js';
+import { MachineScanError, SCAN_WARNING_NUMBERS, ScanErrorNumber, type ScanWarning } from './scan-errors.js';
 import type { ScanMachineTask } from './scan-service.js';
 import { findScanTemplate, type PatchFilter } from './scan-templates.js';
+import { replaceMachinePatchStatus } from './patch-status-counts.js';
+import type { CredentialService } from './credentials.js';
+import { resolveMachineCredentials } from './machine-credentials.js';
+import { PerScanLimiter, startJitter } from './scan-concurrency.js';
+import type { StartScanRequest } from './scan-service.js';
+import type { SshHostKeyStore } from './ssh-host-keys.js';
+import type { SessionCredentialStore } from './session-credentials.js';
+import { collectOverSsh, endpointHasPort, shellCopyingKeyrings, type SshCollectionSettings } from './ssh-scan-collection.js';
+
+/** What the runner needs to reach machines other than the console's own host. */
+export interface RemoteScanning {
+  credentials: CredentialService;
+  hostKeys: SshHostKeyStore;
+  settings: SshCollectionSettings;
+  /** Session credentials of console users: a scan's last resort to log on. */
+  sessionCredentials?: SessionCredentialStore;
+}
 
 /** Product ids: UUID v5 of `product/<release>/<source package>` in the patch namespace. */
 export function productIdOf(release: string, sourceName: string): string {
@@ -31,18 +51,31 @@ export function applyPatchFilter(patches: PatchFinding[], filter: PatchFilter): 
 }
 
 /**
- * A machine's current patch status is that of its latest scan: the previous status is replaced,
- * and every patch found becomes (or stays) a patch of the catalog.
+ * A machine's current patch status is that of its latest scan: the previous status is replaced
+ * (and the per-patch counts follow), and every patch found becomes (or stays) a patch of the catalog.
  */
 async function foldIntoAssetStatus(trx: Transaction<PatchwardenTables>, machineId: number, scanId: string, patches: PatchFinding[], vendor: string, now: string): Promise<void> {
   const nowMs = Date.parse(now);
   await upsertPatches(trx, patches.map((p) => patchEntryFromFinding(p, vendor, nowMs)), nowMs);
-  await trx.deleteFrom('asset_patch_status').where('machine_id', '=', machineId).execute();
-  for (let i = 0; i < patches.length; i += 500) {
-    await trx.insertInto('asset_patch_status').values(patches.slice(i, i + 500).map((p) => ({
-      machine_id: machineId, patch_id: p.patchId, state: p.state, scan_id: scanId, updated_at: now,
-    }))).execute();
+  await replaceMachinePatchStatus(trx, machineId, patches.map((p) => ({ patchId: p.patchId, state: p.state })), scanId, now);
+}
+
+/** What to note with a scanned machine's result, if anything: outdated repositories, or no advisories to judge it by. */
+export function scanWarning(inventory: Inventory, view: CatalogView, syncErrors: string[]): ScanWarning | undefined {
+  if (syncErrors.length > 0) {
+    return { errorNumber: ScanErrorNumber.OutdatedRepositoryData, description: `assessed with partly outdated repository data: ${syncErrors.join('; ')}` };
   }
+  if (inventory.os.family === 'rpm' || inventory.os.family === 'alpine') {
+    const release = advisoryReleaseOfInventory(inventory);
+    const advisories = release && view.advisories.of(release.distro, release.release);
+    if (!advisories || (advisories.bySource.size === 0 && advisories.byBinary.size === 0)) {
+      return {
+        errorNumber: ScanErrorNumber.NoAdvisoryData,
+        description: `no advisories are imported for ${release ? `${release.distro} ${release.release}` : inventory.os.prettyName}, so no patches could be judged; import them with "patchwarden advisories import osv|updateinfo <path or URL>" and scan again`,
+      };
+    }
+  }
+  return undefined;
 }
 
 /** Scans one machine of a scan: collect, bring the catalog up to date, assess, store. */
@@ -52,7 +85,10 @@ export class PatchScanRunner {
     private readonly catalog: CatalogService,
     private readonly localNames: LocalHostNames,
     private readonly log: Logger,
+    private readonly remote?: RemoteScanning,
   ) {}
+
+  private readonly perScan = new PerScanLimiter();
 
   async scanMachine(task: ScanMachineTask): Promise<void> {
     const claimed = await this.db.kysely.updateTable('scan_machines').set({ state: 'Running' })
@@ -63,7 +99,7 @@ export class PatchScanRunner {
     try {
       const template = await findScanTemplate(this.db, scan.template_id);
       if (!template) throw new MachineScanError(ScanErrorNumber.AssessmentFailed, `scan template ${scan.template_id} was deleted during the scan`);
-      const inventory = await this.collect(machine.endpoint);
+      const inventory = await this.collect(task, machine.endpoint, template.threadCount);
       const sync = await this.catalog.syncForInventory(inventory);
       if (sync.errors.length > 0 && !sync.anyIndexAvailable) {
         throw new MachineScanError(ScanErrorNumber.CatalogSyncFailed, `the catalog could not be updated for this machine's repositories: ${sync.errors.join('; ')}`);
@@ -71,7 +107,7 @@ export class PatchScanRunner {
       const view = await this.catalog.currentView();
       const assessment = assessInventory(inventory, view);
       const patches = applyPatchFilter(assessment.patches, template.patchFilter);
-      await this.storeResult(task, inventory, { ...assessment, patches }, assessment.patches, view.definitionDate, sync.errors);
+      await this.storeResult(task, inventory, { ...assessment, patches }, assessment.patches, view.definitionDate, scanWarning(inventory, view, sync.errors));
     } catch (error) {
       const scanError = error instanceof MachineScanError ? error
         : new MachineScanError(ScanErrorNumber.AssessmentFailed, `assessment failed: ${(error as Error).message}`);
@@ -80,33 +116,76 @@ export class PatchScanRunner {
     }
   }
 
-  private async collect(endpoint: string): Promise<Inventory> {
-    if (!this.localNames.matches(endpoint)) {
+  /**
+   * Reaches the machine and collects its inventory: the console's own host through a local shell
+   * when the scan gives no credential, anything else over SSH with the scan's credential, at most
+   * the template's `threadCount` machines of one scan at a time.
+   */
+  private async collect(task: ScanMachineTask, endpoint: string, threadCount: number): Promise<Inventory> {
+    const scan = await this.db.kysely.selectFrom('scans').select(['request', 'user_id', 'user_name']).where('id', '=', task.scanId).executeTakeFirstOrThrow();
+    const machine = await this.db.kysely.selectFrom('scan_machines').select(['credential_id']).where('id', '=', task.scanMachineId).executeTakeFirstOrThrow();
+    const request = JSON.parse(scan.request) as Partial<StartScanRequest>;
+    const isLocal = !endpointHasPort(endpoint) && this.localNames.matches(endpoint);
+    if (isLocal && !machine.credential_id && !request.credentialId) return this.collectLocal(endpoint);
+    const remote = this.remote;
+    if (!remote) {
       throw new MachineScanError(ScanErrorNumber.RemoteScanningNotConfigured,
-        `remote scanning is not configured: ${endpoint} is not this console's host, and no SSH credentials or machine groups are set up to reach it`);
+        `remote scanning is not configured in this process: ${endpoint} cannot be reached over SSH`);
     }
+    const credentials = await resolveMachineCredentials(remote.credentials, {
+      machineCredentialId: machine.credential_id, credentialId: request.credentialId, runAsCredentialId: request.runAsCredentialId,
+      owner: { id: Number(scan.user_id), username: scan.user_name },
+      sessionCredential: remote.sessionCredentials?.get(Number(scan.user_id)),
+    });
+    const inventory = await this.perScan.run(task.scanId, threadCount, async () => {
+      await startJitter(remote.settings.startJitterMs);
+      return collectOverSsh({
+        endpoint, credentials, validation: request.sshServerValidationMode ?? 'Blocked', hostKeys: remote.hostKeys, settings: remote.settings,
+        collect: (shell, timeoutMs) => collectInventory(shellCopyingKeyrings(shell), { collector: 'ssh', timeoutMs }),
+      });
+    });
+    return this.checkSupported(inventory);
+  }
+
+  private async collectLocal(endpoint: string): Promise<Inventory> {
     let inventory: Inventory;
     try {
-      inventory = await collectDebianInventory(new LocalMachineShell());
+      inventory = await collectInventory(new LocalMachineShell());
     } catch (error) {
       throw new MachineScanError(ScanErrorNumber.CollectionFailed, `collecting the inventory of ${endpoint} failed: ${(error as Error).message}`);
     }
-    if (inventory.os.family !== 'debian') {
+    return this.checkSupported(inventory);
+  }
+
+  /**
+   * Debian and Ubuntu machines are assessed against their apt repositories (and advisories);
+   * RPM-family and Alpine machines against the advisories of their release, which must be known.
+   */
+  private checkSupported(inventory: Inventory): Inventory {
+    const name = inventory.os.prettyName || inventory.os.id || 'this operating system';
+    if (inventory.os.family === 'unknown') {
       throw new MachineScanError(ScanErrorNumber.UnsupportedOperatingSystem,
-        `${inventory.os.prettyName || inventory.os.id || 'this operating system'} is not supported yet: only Debian and Ubuntu machines can be assessed`);
+        `${name} is not supported: Debian, Ubuntu, RHEL-family, SUSE and Alpine machines can be assessed`);
+    }
+    if (inventory.os.family !== 'debian' && advisoryReleaseOfInventory(inventory) === undefined) {
+      throw new MachineScanError(ScanErrorNumber.UnsupportedOperatingSystem,
+        `${name} (os-release ID "${inventory.os.id}", VERSION_ID "${inventory.os.versionId}") is not a distribution whose advisories this console reads`);
     }
     return inventory;
   }
 
-  private async storeResult(task: ScanMachineTask, inventory: Inventory, assessment: Assessment, allPatches: PatchFinding[], definitionDate: string, warnings: string[]): Promise<void> {
+  private async storeResult(task: ScanMachineTask, inventory: Inventory, assessment: Assessment, allPatches: PatchFinding[], definitionDate: string, warning: ScanWarning | undefined): Promise<void> {
     const now = new Date().toISOString();
     const missing = assessment.patches.filter((p) => p.state === 'Missing').length;
     const installed = assessment.patches.length - missing;
     await this.db.kysely.transaction().execute(async (trx) => {
+      if (await this.discardIfCancelled(trx, task)) return;
+      const { endpoint } = await trx.selectFrom('scan_machines').select('endpoint').where('id', '=', task.scanMachineId).executeTakeFirstOrThrow();
       const machineRow = {
         dns_name: inventory.host.fqdn || null, domain: inventory.host.domain || null, os_name: inventory.os.prettyName,
         last_scanned_at: now, last_inventory: JSON.stringify(inventory),
         os_identifier: `${inventory.os.id}:${inventory.os.versionId}`, architecture: inventory.architecture,
+        ...(isIP(endpoint) ? { ip_address: endpoint } : {}),
       };
       const assetUuid = randomUUID();
       const { id: machineId } = await trx.insertInto('machines').values({
@@ -129,8 +208,8 @@ export class PatchScanRunner {
       await trx.updateTable('scan_machines').set({
         machine_id: machineId, name: inventory.host.hostname, dns_name: inventory.host.fqdn || null,
         domain: inventory.host.domain || null, state: 'Done', completed_on: now,
-        error_number: warnings.length > 0 ? ScanErrorNumber.OutdatedRepositoryData : null,
-        error_description: warnings.length > 0 ? `assessed with partly outdated repository data: ${warnings.join('; ')}` : null,
+        error_number: warning?.errorNumber ?? null,
+        error_description: warning?.description ?? null,
         installed_patch_count: installed, missing_patch_count: missing,
       }).where('id', '=', task.scanMachineId).execute();
       await trx.updateTable('scans').set({ definition_version: assessment.definitionVersion, definition_date: definitionDate || null })
@@ -141,11 +220,29 @@ export class PatchScanRunner {
 
   private async storeFailure(task: ScanMachineTask, error: MachineScanError): Promise<void> {
     await this.db.kysely.transaction().execute(async (trx) => {
+      if (await this.discardIfCancelled(trx, task)) return;
       await trx.updateTable('scan_machines').set({
         state: 'Done', completed_on: new Date().toISOString(), error_number: error.errorNumber, error_description: error.message,
       }).where('id', '=', task.scanMachineId).execute();
       await this.countResult(trx, task.scanId);
     });
+  }
+
+  /**
+   * When the scan was cancelled while this machine was being scanned, its result is discarded:
+   * the machine ends with the cancelled error and is counted. Takes the scan row's lock first,
+   * as cancelling does, so a result is either stored before the cancel or discarded after it.
+   */
+  private async discardIfCancelled(trx: Transaction<PatchwardenTables>, task: ScanMachineTask): Promise<boolean> {
+    await trx.updateTable('scans').set({ updated_on: new Date().toISOString() }).where('id', '=', task.scanId).execute();
+    const operation = await trx.selectFrom('operations').select(['status', 'error']).where('id', '=', task.scanId).executeTakeFirst();
+    if (operation?.status !== 'Cancelled') return false;
+    const discarded = await trx.updateTable('scan_machines').set({
+      state: 'Done', completed_on: new Date().toISOString(), error_number: ScanErrorNumber.Cancelled,
+      error_description: `the scan was ${operation.error ?? 'cancelled'} while this machine was being scanned; its result was discarded`,
+    }).where('id', '=', task.scanMachineId).where('state', '=', 'Running').executeTakeFirst();
+    if (Number(discarded.numUpdatedRows) > 0) await this.countResult(trx, task.scanId);
+    return true;
   }
 
   /**
@@ -168,7 +265,7 @@ export class PatchScanRunner {
       await trx.updateTable('scans').set({ is_complete: 1 }).where('id', '=', scanId).execute();
       const failures = await trx.selectFrom('scan_machines').select(['error_number', 'missing_patch_count'])
         .where('scan_id', '=', scanId).where('state', '=', 'Done').execute();
-      const allFailed = failures.length > 0 && failures.every((m) => m.error_number !== null && m.error_number !== ScanErrorNumber.OutdatedRepositoryData);
+      const allFailed = failures.length > 0 && failures.every((m) => m.error_number !== null && !SCAN_WARNING_NUMBERS.has(m.error_number));
       await finishOperation(trx, scanId, allFailed ? 'Failed' : 'Succeeded', `patch/scans/${scanId}`,
         allFailed ? 'no machine could be scanned; each machine of the scan carries its errorNumber and errorDescription' : null);
     }

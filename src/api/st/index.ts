@@ -4,10 +4,14 @@ import { AuthenticationRequiredError, sendUnauthorized } from '../authentication
 import { WireRequestError } from '../wire-request.js';
 import { ScanRequestError } from '../../scans/scan-service.js';
 import { registerPatchScanRoutes } from './patch-scan-routes.js';
-import { registerOperationRoutes } from './operation-routes.js';
+import { registerOperationCancelRoutes, registerOperationRoutes } from './operation-routes.js';
+import { registerMachineGroupRoutes } from './machine-group-routes.js';
+import { registerMachineRoutes } from './machine-routes.js';
+import { registerSessionCredentialRoutes } from './session-credential-routes.js';
 import { registerScanTemplateRoutes } from './scan-template-routes.js';
 import { registerConfigurationRoutes } from './configuration-routes.js';
 import { registerCredentialRoutes } from './credential-routes.js';
+import { registerSshHostKeyRoutes } from './ssh-host-key-routes.js';
 
 /** The Security Controls console API (`/st/console/api/v1.0`). Every route needs a user. */
 export async function securityControlsApi(app: FastifyInstance, services: ConsoleServices): Promise<void> {
@@ -42,4 +46,9 @@ export async function securityControlsApi(app: FastifyInstance, services: Consol
   registerScanTemplateRoutes(app, services);
   registerPatchScanRoutes(app, services);
   registerCredentialRoutes(app, services);
+  registerOperationCancelRoutes(app, services);
+  registerMachineGroupRoutes(app, services);
+  registerMachineRoutes(app, services);
+  registerSessionCredentialRoutes(app, services);
+  registerSshHostKeyRoutes(app, services);
 }
