@@ -27,7 +27,6 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -37,6 +36,7 @@ import { v5 as uuidV5 } from 'uuid';
 import { insertBatchSize, openDatabase, type PatchwardenDb } from '../src/db/database.js';
 import { migrateToLatest } from '../src/db/migrate.js';
 import { recountPatchStatus } from '../src/scans/patch-status-counts.js';
+import { freePort } from '../test/support/free-port.js';
 import { seededRandom } from '../test/support/seeded-random.js';
 import { createPostgresDatabase, testPostgresAdminUrl } from '../test/support/test-database.js';
 
@@ -186,17 +186,6 @@ async function timeRequests(url: string, token: string, probe: Probe, count: num
     if (i === 0 && text.startsWith('[')) records = (JSON.parse(text) as unknown[]).length;
   }
   return { latencies, seconds: (performance.now() - started) / 1000, records };
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /** Starts `patchwarden serve` on the store; resolves with its URL once it listens. */

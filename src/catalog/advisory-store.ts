@@ -11,7 +11,7 @@
 import type { VendorSeverity } from '../assess/types.js';
 import type { PatchwardenDb } from '../db/database.js';
 import { insertBatchSize } from '../db/database.js';
-import { qidSeverityOf, type Advisory, type PackageNameKind } from './advisory.js';
+import { qidSeverityOf, type Advisory, type AdvisoryFix, type PackageNameKind } from './advisory.js';
 import { bumpCatalogDefinition, type CatalogDefinition } from './catalog-store.js';
 
 /**
@@ -163,19 +163,14 @@ export class AdvisoryImport {
 }
 
 /** One fix of one advisory, with what a finding takes from the advisory. */
-export interface StoredAdvisoryFix {
+export interface StoredAdvisoryFix
+  extends Pick<AdvisoryFix, 'distro' | 'release' | 'packageName' | 'nameKind' | 'architecture' | 'fixedVersion'> {
   advisoryId: string;
   qid: number;
   publisher: string;
   title: string;
   severity: VendorSeverity;
   cves: readonly string[];
-  distro: string;
-  release: string;
-  packageName: string;
-  nameKind: PackageNameKind;
-  architecture: string;
-  fixedVersion: string;
   binaries: readonly string[];
 }
 

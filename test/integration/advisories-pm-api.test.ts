@@ -5,55 +5,34 @@
  * then QID lookups and QQL `cve:` / `qid:` queries over HTTP.
  */
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, it } from 'node:test';
-import { xz } from '@napi-rs/lzma';
 import { assessInventory } from '../../src/assess/assess-inventory.js';
 import { importOsvAdvisories } from '../../src/catalog/advisory-imports.js';
 import { advisoryQids } from '../../src/catalog/advisory-store.js';
-import { storeChangedReleases } from '../../src/catalog/catalog-store.js';
 import { patchEntryFromFinding, upsertPatches } from '../../src/catalog/patch-catalog.js';
-import { parsePackagesIndex } from '../../src/catalog/sources/apt-repo/packages-index.js';
-import type { Inventory } from '../../src/inventory/types.js';
 import { debianDla, debianDsa } from '../support/advisory-records.js';
+import { bookwormMachineInventory, storeBookwormUpdatesRelease } from '../support/bookworm-updates-catalog.js';
 import { startTestConsole, type TestConsole } from '../support/console-fixture.js';
 import { testStore } from '../support/test-database.js';
 
-const URI = 'http://deb.debian.org/debian';
 let c: TestConsole;
 const work = mkdtempSync(join(tmpdir(), 'patchwarden-advisories-pm-'));
 
 before(async () => {
   c = await startTestConsole();
-  const packages = parsePackagesIndex(await xz.decompress(readFileSync(new URL('../fixtures/apt/bookworm-updates/Packages.xz', import.meta.url))));
-  await storeChangedReleases(c.running.db, [{
-    uri: URI, dist: 'bookworm-updates',
-    info: {
-      origin: 'Debian', label: 'Debian', suite: 'oldstable-updates', codename: 'bookworm-updates', version: '', date: '2026-11-21T08:00:00.000Z',
-      notAutomatic: false, butAutomaticUpgrades: false, acquireByHash: true, architectures: ['amd64'], components: ['main'], sha256: new Map(),
-    },
-    validators: { inReleaseSha256: 'fixture' },
-    indexes: [{ component: 'main', architecture: 'amd64', path: 'main/binary-amd64/Packages.xz', sha256: 'fixture', packages }],
-  }], '2026-11-21T08:00:00.000Z');
+  await storeBookwormUpdatesRelease(c.running.db);
   mkdirSync(join(work, 'osv'));
   writeFileSync(join(work, 'osv', 'DSA-5912-1.json'), JSON.stringify(debianDsa('DSA-5912-1', 'openssh', '1:9.2p1-2+deb12u6', ['CVE-2026-11111', 'CVE-2026-11112'])));
   writeFileSync(join(work, 'osv', 'DLA-4100-1.json'), JSON.stringify(debianDla('DLA-4100-1', 'openssl', '3.0.17-1~deb12u1', ['CVE-2026-20001'])));
   await importOsvAdvisories(c.running.db, join(work, 'osv'));
 
-  const inventory: Inventory = {
-    schemaVersion: 1, collectedAt: '2026-11-22T10:00:00Z', collector: 'ssh',
-    host: { hostname: 'bookworm1', fqdn: 'bookworm1.example.org', domain: 'example.org' },
-    os: { family: 'debian', id: 'debian', idLike: [], versionId: '12', versionCodename: 'bookworm', prettyName: 'Debian GNU/Linux 12 (bookworm)' },
-    kernel: { release: '6.1.0-41-amd64', version: '#1 SMP', machine: 'x86_64' }, architecture: 'amd64', foreignArchitectures: [],
-    packages: [
-      { name: 'openssh-client', architecture: 'amd64', version: '1:9.2p1-2+deb12u5', status: 'ii ', sourceName: 'openssh', sourceVersion: '1:9.2p1-2+deb12u5' },
-      { name: 'libssl3', architecture: 'amd64', version: '3.0.15-1~deb12u1', status: 'ii ', sourceName: 'openssl', sourceVersion: '3.0.15-1~deb12u1' },
-    ],
-    aptSources: [{ type: 'deb', uri: URI, suite: 'bookworm-updates', components: ['main'], enabled: true, file: '/etc/apt/sources.list.d/debian.sources' }],
-    reboot: { required: false, packages: [] },
-  };
+  const inventory = bookwormMachineInventory([
+    { name: 'openssh-client', architecture: 'amd64', version: '1:9.2p1-2+deb12u5', status: 'ii ', sourceName: 'openssh', sourceVersion: '1:9.2p1-2+deb12u5' },
+    { name: 'libssl3', architecture: 'amd64', version: '3.0.15-1~deb12u1', status: 'ii ', sourceName: 'openssl', sourceVersion: '3.0.15-1~deb12u1' },
+  ]);
   c.running.catalog.noteAdvisoryRelease(inventory);
   const assessment = assessInventory(inventory, await c.running.catalog.currentView());
   const nowMs = Date.parse('2026-11-22T10:00:00Z');

@@ -22,19 +22,18 @@ import { patchIdOf } from '../../src/assess/patch-identity.js';
 import { importOsvAdvisories, importUpdateinfoAdvisories } from '../../src/catalog/advisory-imports.js';
 import { ADVISORY_QID_BASE, advisoryQids, loadAdvisoryFixes } from '../../src/catalog/advisory-store.js';
 import { CatalogService } from '../../src/catalog/catalog-service.js';
-import { readCatalogDefinition, storeChangedReleases } from '../../src/catalog/catalog-store.js';
+import { readCatalogDefinition } from '../../src/catalog/catalog-store.js';
 import { patchEntryFromFinding, upsertPatches } from '../../src/catalog/patch-catalog.js';
 import { PatchCatalogQueries } from '../../src/catalog/patch-catalog-queries.js';
-import { parsePackagesIndex } from '../../src/catalog/sources/apt-repo/packages-index.js';
 import { migrateToLatest } from '../../src/db/migrate.js';
-import type { InstalledPackage, Inventory } from '../../src/inventory/types.js';
+import type { InstalledPackage } from '../../src/inventory/types.js';
 import {
   almaAlsa, alpineCve, debianCve, debianDla, debianDsa, debianDtsa, rockyRlsa, ubuntuUsnNew, ubuntuUsnOld, updateinfoXml, type UpdateinfoUpdate,
 } from '../support/advisory-records.js';
+import { bookwormMachineInventory, storeBookwormUpdatesRelease } from '../support/bookworm-updates-catalog.js';
 import { openTestStore, testStore } from '../support/test-database.js';
 
 const STORE = testStore();
-const FIXTURES = new URL('../fixtures/apt/bookworm-updates/', import.meta.url);
 const work = mkdtempSync(join(tmpdir(), 'patchwarden-advisories-'));
 const files = new Map<string, Buffer>();
 let server: Server;
@@ -255,17 +254,7 @@ describe(`a Debian bookworm machine with advisories imported (${STORE})`, () => 
   it('gets DSA/DLA bulletin ids and CVEs on its findings, and the patch catalog their CVEs and QIDs', async (t) => {
     const { db } = await openTestStore(t, 'bookworm-advisories');
     await migrateToLatest(db);
-    const uri = 'http://deb.debian.org/debian';
-    const packages = parsePackagesIndex(await xz.decompress(readFileSync(new URL('Packages.xz', FIXTURES))));
-    await storeChangedReleases(db, [{
-      uri, dist: 'bookworm-updates',
-      info: {
-        origin: 'Debian', label: 'Debian', suite: 'oldstable-updates', codename: 'bookworm-updates', version: '', date: '2026-11-21T08:00:00.000Z',
-        notAutomatic: false, butAutomaticUpgrades: false, acquireByHash: true, architectures: ['amd64'], components: ['main'], sha256: new Map(),
-      },
-      validators: { inReleaseSha256: 'fixture' },
-      indexes: [{ component: 'main', architecture: 'amd64', path: 'main/binary-amd64/Packages.xz', sha256: 'fixture', packages }],
-    }], '2026-11-21T08:00:00.000Z');
+    await storeBookwormUpdatesRelease(db);
     const dir = join(work, 'bookworm');
     writeDirectory(dir, [
       debianDsa('DSA-5912-1', 'openssh', '1:9.2p1-2+deb12u6', ['CVE-2026-11111']),
@@ -277,19 +266,11 @@ describe(`a Debian bookworm machine with advisories imported (${STORE})`, () => 
     ]);
     await importOsvAdvisories(db, dir);
 
-    const inventory: Inventory = {
-      schemaVersion: 1, collectedAt: '2026-11-22T10:00:00Z', collector: 'ssh',
-      host: { hostname: 'bookworm1', fqdn: 'bookworm1.example.org', domain: 'example.org' },
-      os: { family: 'debian', id: 'debian', idLike: [], versionId: '12', versionCodename: 'bookworm', prettyName: 'Debian GNU/Linux 12 (bookworm)' },
-      kernel: { release: '6.1.0-41-amd64', version: '#1 SMP', machine: 'x86_64' }, architecture: 'amd64', foreignArchitectures: [],
-      packages: [
-        installed('openssh-client', '1:9.2p1-2+deb12u5', 'openssh'), installed('openssh-server', '1:9.2p1-2+deb12u5', 'openssh'),
-        installed('libssl3', '3.0.15-1~deb12u1', 'openssl'), installed('openssl', '3.0.15-1~deb12u1'),
-        installed('samba-libs', '2:4.17.12+dfsg-0+deb12u1', 'samba'), installed('tzdata', '2025b-0+deb12u1'),
-      ],
-      aptSources: [{ type: 'deb', uri, suite: 'bookworm-updates', components: ['main'], enabled: true, file: '/etc/apt/sources.list.d/debian.sources' }],
-      reboot: { required: false, packages: [] },
-    };
+    const inventory = bookwormMachineInventory([
+      installed('openssh-client', '1:9.2p1-2+deb12u5', 'openssh'), installed('openssh-server', '1:9.2p1-2+deb12u5', 'openssh'),
+      installed('libssl3', '3.0.15-1~deb12u1', 'openssl'), installed('openssl', '3.0.15-1~deb12u1'),
+      installed('samba-libs', '2:4.17.12+dfsg-0+deb12u1', 'samba'), installed('tzdata', '2025b-0+deb12u1'),
+    ]);
     const catalog = new CatalogService(db, pino({ level: 'silent' }));
     catalog.noteAdvisoryRelease(inventory);
     const view = await catalog.currentView();

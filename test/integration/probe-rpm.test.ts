@@ -9,6 +9,7 @@ import { LocalMachineShell } from '../../src/inventory/collectors/local.js';
 import type { Inventory } from '../../src/inventory/types.js';
 import { requireOrSkip } from '../support/required-service.js';
 import { buildRpms, installRpms, rpmInRoot, rpmToolsAvailable, TEST_SIGNING_KEY, type RpmSpec } from '../support/rpm-packages.js';
+import { ROCKY_9_OS_RELEASE } from '../support/rpm-target.js';
 
 const RUNNING = execFileSync('uname', ['-r'], { encoding: 'utf8' }).trim();
 const NEWER_KERNEL = '5.14.0-427.13.1.el9_4.x86_64';
@@ -27,18 +28,6 @@ const SPECS: RpmSpec[] = [
   { name: 'kernel', version: '5.14.0', release: '362.8.1.el9_3', subpackages: [{ name: 'kernel-core', files: [`/lib/modules/${RUNNING}/vmlinuz`] }] },
   { name: 'kernel', version: '5.14.0', release: '427.13.1.el9_4', subpackages: [{ name: 'kernel-core', files: [`/lib/modules/${NEWER_KERNEL}/vmlinuz`] }] },
 ];
-
-const ROCKY_OS_RELEASE = `NAME="Rocky Linux"
-VERSION="9.3 (Blue Onyx)"
-ID="rocky"
-ID_LIKE="rhel centos fedora"
-VERSION_ID="9.3"
-PLATFORM_ID="platform:el9"
-PRETTY_NAME="Rocky Linux 9.3 (Blue Onyx)"
-ANSI_COLOR="0;32"
-CPE_NAME="cpe:/o:rocky:rocky:9::baseos"
-HOME_URL="https://rockylinux.org/"
-`;
 
 const ROCKY_REPO = `[baseos]
 name=Rocky Linux $releasever - BaseOS
@@ -68,7 +57,7 @@ describe('the rpm probe on a system root with real rpm packages', () => {
     root = path.join(work, 'root');
     built = await buildRpms(work, SPECS);
     await mkdir(path.join(root, 'etc/yum.repos.d'), { recursive: true });
-    await writeFile(path.join(root, 'etc/os-release'), ROCKY_OS_RELEASE);
+    await writeFile(path.join(root, 'etc/os-release'), ROCKY_9_OS_RELEASE);
     await writeFile(path.join(root, 'etc/yum.repos.d/rocky.repo'), ROCKY_REPO);
     installRpms(root, '/var/lib/rpm', [...built.values()]);
     // An imported signing key shows up in `rpm -qa` as a gpg-pubkey package.
@@ -154,7 +143,7 @@ describe('the rpm probe on a system root with real rpm packages', () => {
     if (!requireOrSkip(t, rpmToolsAvailable(), 'rpm and rpmbuild are not installed')) return;
     const single = path.join(work, 'single-kernel');
     await mkdir(path.join(single, 'etc'), { recursive: true });
-    await writeFile(path.join(single, 'etc/os-release'), ROCKY_OS_RELEASE);
+    await writeFile(path.join(single, 'etc/os-release'), ROCKY_9_OS_RELEASE);
     // The newer kernel is not installed here; an older one is kept.
     const older = await buildRpms(path.join(work, 'older'), [
       { name: 'kernel', version: '5.14.0', release: '284.11.1.el9_2', subpackages: [{ name: 'kernel-core', files: ['/lib/modules/5.14.0-284.11.1.el9_2.x86_64/vmlinuz'] }] },

@@ -8,11 +8,12 @@ import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { chmod, copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { connect, createServer } from 'node:net';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { freePort } from './free-port.js';
 
 const run = promisify(execFile);
 const SUPPORT_DIR = dirname(fileURLToPath(import.meta.url));
@@ -31,10 +32,21 @@ export function sshTargetsUnavailable(): string | undefined {
   return undefined;
 }
 
-/** Runs `work` holding the targets directory's lock (builds and user changes are serialised). */
-async function withTargetsLock(name: string, command: string[]): Promise<void> {
-  await mkdir(TARGETS_DIR, { recursive: true });
-  await run('flock', [join(TARGETS_DIR, `${name}.lock`), ...command], { maxBuffer: 16 * 1024 * 1024, timeout: 30 * 60_000 });
+/**
+ * The test users are system accounts, shared by every checkout and targets directory on this
+ * machine, so their passwords are kept in one machine-wide place too: a checkout using another
+ * targets directory must not give an account a password the others do not know.
+ */
+const TEST_USERS_DIR = '/var/lib/patchwarden-test-users';
+
+/** Runs `command` holding a lock file of `dir` (builds and user changes are serialised). */
+async function withLock(dir: string, name: string, command: string[]): Promise<void> {
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  await run('flock', [join(dir, `${name}.lock`), ...command], { maxBuffer: 16 * 1024 * 1024, timeout: 30 * 60_000 });
+}
+
+function withTargetsLock(name: string, command: string[]): Promise<void> {
+  return withLock(TARGETS_DIR, name, command);
 }
 
 /**
@@ -70,7 +82,7 @@ export async function bookwormRootfsWithSudo(user: string): Promise<string> {
     ].join('\n'), 'sh', plain, dest]);
   }
   // The user's account and password hash inside the tree, so that sudo there can check it.
-  await withTargetsLock('users', ['sh', '-c', [
+  await withLock(TEST_USERS_DIR, 'users', ['sh', '-c', [
     'set -e',
     'grep -v "^$1:" "$2/etc/passwd" > "$2/etc/passwd.new" || true; grep "^$1:" /etc/passwd >> "$2/etc/passwd.new"; mv "$2/etc/passwd.new" "$2/etc/passwd"',
     'grep -v "^$1:" "$2/etc/shadow" > "$2/etc/shadow.new" || true; grep "^$1:" /etc/shadow >> "$2/etc/shadow.new"; mv "$2/etc/shadow.new" "$2/etc/shadow"',
@@ -108,35 +120,23 @@ export interface SshTargetUser {
   forceCommand?: string;
 }
 
-/** The password of a test user: random, created once and kept (0600) in the targets directory. */
+/** The password of a test user: random, created once and kept (0600) in the machine-wide users directory. */
 export async function testUserPassword(name: string): Promise<string> {
-  const file = join(TARGETS_DIR, 'users', name);
+  const file = join(TEST_USERS_DIR, name);
   try {
     return (await readFile(file, 'utf8')).trim();
   } catch {
     // created below
   }
-  await mkdir(dirname(file), { recursive: true, mode: 0o700 });
   const password = randomBytes(18).toString('base64url');
   // Create the account (if missing) and set the password under the lock; the first writer wins.
-  await withTargetsLock('users', ['sh', '-c', [
+  await withLock(TEST_USERS_DIR, 'users', ['sh', '-c', [
     'set -e',
     '[ -s "$2" ] || { umask 077; printf "%s\\n" "$3" > "$2"; }',
     'id -u "$1" >/dev/null 2>&1 || useradd --system --no-create-home --home-dir / --shell /bin/sh "$1"',
     'printf "%s:%s\\n" "$1" "$(cat "$2")" | chpasswd',
   ].join('\n'), 'sh', name, file, password]);
   return (await readFile(file, 'utf8')).trim();
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 function portAnswers(port: number): Promise<boolean> {

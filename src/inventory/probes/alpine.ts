@@ -20,8 +20,11 @@ import {
   copiedText,
   firstLine,
   hostFactsOf,
+  inventoryWithoutApt,
   HOST_SECTIONS_SCRIPT,
   ProbeOutputError,
+  sectionLookup,
+  type ProbeParseResult,
   type ProbeSection,
 } from './probe-output.js';
 import { parseApkRepositories } from './repo-file.js';
@@ -119,15 +122,12 @@ function preferKernelPackage(records: ApkRecord[]): ApkRecord | undefined {
   return records.find((r) => /^linux-/.test(r.pkg.name) && !/-dev$/.test(r.pkg.name)) ?? records[0];
 }
 
-export interface AlpineProbeParseResult {
-  inventory: Inventory;
-  problems: string[];
-}
+export type AlpineProbeParseResult = ProbeParseResult;
 
 /** Parses the Alpine probe's output into an inventory plus the problems met on the way. */
 export function parseAlpineProbeOutput(stdout: string, collector: Inventory['collector'], collectedAt: Date): AlpineProbeParseResult {
   const sections = completeProbeSections(stdout, ALPINE_PROBE_FORMAT);
-  const one = (name: string): ProbeSection | undefined => sections.find((section) => section.name === name);
+  const one = sectionLookup(sections);
   const state = firstLine(one('apk-installed-state'));
   if (state !== 'ok') {
     throw new ProbeOutputError(
@@ -168,17 +168,11 @@ export function parseAlpineProbeOutput(stdout: string, collector: Inventory['col
     }
   }
 
-  const inventory: Inventory = {
-    schemaVersion: 1,
-    collectedAt: collectedAt.toISOString(),
-    collector,
-    ...facts,
+  const inventory = inventoryWithoutApt(collector, collectedAt, facts, {
     architecture: copiedText(one('apk-architecture')).split('\n')[0].trim() || facts.kernel.machine,
-    foreignArchitectures: [],
     packages: records.map((r) => r.pkg),
-    aptSources: [],
     repositories,
     reboot: { required: reasons.length > 0, packages: rebootPackages, reasons },
-  };
+  });
   return { inventory, problems };
 }

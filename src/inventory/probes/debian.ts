@@ -2,17 +2,27 @@
  * The Debian/Ubuntu probe: one POSIX sh script that prints everything the inventory needs, and
  * a pure parser for its output. Running the script is the only round trip to the machine.
  *
- * Output format: the script prints sections, each introduced by a line
- * `@@patchwarden:<name>@@` (optionally followed by a space and an argument, e.g. a file path).
- * Copied file contents are printed with every line prefixed by `|`, so a file can never forge
- * a section line; command outputs that cannot start with `@` are printed as they are. The
- * output starts with `begin` (carrying the format version) and ends with `end`, so a cut-off
- * output is detected. Anything before `begin` (login banners) is ignored.
+ * Output format: the sectioned output every probe prints (see probe-output.ts): sections
+ * introduced by `@@patchwarden:<name>@@` lines, copied files with every line prefixed by `|`,
+ * command outputs that cannot start with `@` as they are, from `begin` (carrying the format
+ * version) to `end`.
  */
 import type { AptSourceEntry } from '../../catalog/sources/apt-repo/types.js';
 import { orderAptSourceFiles, parseAptSourcesFile } from '../../catalog/sources/apt-repo/sources-list.js';
 import type { InstalledPackage, Inventory } from '../types.js';
-import { osFromOsRelease } from './os-release.js';
+import {
+  completeProbeSections,
+  copiedText,
+  firstLine,
+  HOST_SECTIONS_SCRIPT,
+  hostFactsOf,
+  PROBE_SHELL_FUNCTIONS,
+  ProbeOutputError,
+  rootAssignment,
+  sectionLookup,
+  type ProbeParseResult,
+  type ProbeSection,
+} from './probe-output.js';
 
 export const DEBIAN_PROBE_FORMAT_VERSION = '1';
 
@@ -30,51 +40,16 @@ const DPKG_QUERY_FORMAT = [
   '${source:Version}',
 ].join('\\t') + '\\n';
 
-/** The probe script. Needs only a POSIX sh, coreutils and dpkg. */
+/**
+ * The probe script. Needs only a POSIX sh, coreutils and dpkg. It reads the machine's own root
+ * (`pw_root` is empty): a Debian system mounted elsewhere is not supported.
+ */
 export const DEBIAN_PROBE_SCRIPT = String.raw`# patchwarden Debian/Ubuntu inventory probe (output format ${DEBIAN_PROBE_FORMAT_VERSION})
-LC_ALL=C
-export LC_ALL
-PATH="/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:$PATH"
-export PATH
-
-pw_section() {
-  if [ $# -gt 1 ]; then printf '@@patchwarden:%s@@ %s\n' "$1" "$2"; else printf '@@patchwarden:%s@@\n' "$1"; fi
-}
-# Copies a file with each line prefixed by "|"; a last line without newline is kept too.
-pw_file() {
-  while IFS= read -r pw_line || [ -n "$pw_line" ]; do printf '|%s\n' "$pw_line"; done < "$1"
-}
-# Name lookups can hang on a broken resolver; bound them when timeout(1) exists.
-pw_bounded() {
-  if command -v timeout >/dev/null 2>&1; then timeout 10 "$@"; else "$@"; fi
-}
-
+${rootAssignment({})}
+${PROBE_SHELL_FUNCTIONS}
 pw_section begin ${DEBIAN_PROBE_FORMAT_VERSION}
 
-pw_section os-release
-if [ -r /etc/os-release ]; then pw_file /etc/os-release
-elif [ -r /usr/lib/os-release ]; then pw_file /usr/lib/os-release
-fi
-
-pw_host=$(hostname 2>/dev/null) || pw_host=
-[ -n "$pw_host" ] || pw_host=$(uname -n 2>/dev/null) || pw_host=
-pw_section hostname
-printf '%s\n' "$pw_host"
-
-pw_fqdn=$(pw_bounded hostname -f 2>/dev/null) || pw_fqdn=
-pw_section fqdn
-printf '%s\n' "$pw_fqdn"
-if [ -z "$pw_fqdn" ] && [ -n "$pw_host" ]; then
-  pw_section hosts-entry
-  pw_bounded getent hosts "$pw_host" 2>/dev/null
-fi
-
-pw_section kernel-release
-uname -r
-pw_section kernel-version
-uname -v
-pw_section machine
-uname -m
+${HOST_SECTIONS_SCRIPT}
 pw_section dpkg-architecture
 dpkg --print-architecture 2>/dev/null
 pw_section dpkg-foreign-architectures
@@ -134,46 +109,6 @@ export class DebianProbeOutputError extends Error {
   }
 }
 
-interface ProbeSection {
-  name: string;
-  argument: string;
-  lines: string[];
-}
-
-const SECTION_LINE = /^@@patchwarden:([a-z0-9-]+)@@(?: (.*))?$/;
-
-function splitSections(stdout: string): ProbeSection[] {
-  const sections: ProbeSection[] = [];
-  const lines = stdout.split('\n');
-  if (lines[lines.length - 1] === '') lines.pop();
-  let current: ProbeSection | undefined;
-  for (const line of lines) {
-    const marker = SECTION_LINE.exec(line);
-    if (marker !== null) {
-      current = { name: marker[1], argument: marker[2] ?? '', lines: [] };
-      sections.push(current);
-    } else if (current !== undefined) {
-      current.lines.push(line);
-    }
-  }
-  // Ignore anything printed before the probe started (login banners and the like).
-  const begin = sections.findIndex((section) => section.name === 'begin');
-  return begin === -1 ? [] : sections.slice(begin);
-}
-
-/** The text of a copied file: lines with their `|` prefix removed. */
-function copiedText(section: ProbeSection | undefined): string {
-  if (section === undefined) return '';
-  return section.lines
-    .filter((line) => line.startsWith('|'))
-    .map((line) => line.slice(1))
-    .join('\n');
-}
-
-function firstLine(section: ProbeSection | undefined): string {
-  return section?.lines.find((line) => line.trim() !== '')?.trim() ?? '';
-}
-
 /**
  * Whether a dpkg status abbreviation (`${db:Status-Abbrev}`, e.g. `ii `) means a version of the
  * package is on the machine. This follows apt: it gives a package a current version (the one
@@ -210,33 +145,11 @@ function parsePackages(section: ProbeSection | undefined, problems: string[]): I
   return packages;
 }
 
-function isLocalhostName(name: string): boolean {
-  const lower = name.toLowerCase();
-  return lower === 'localhost' || lower.startsWith('localhost.');
-}
-
-/**
- * The machine's FQDN: `hostname -f` when it answered, else the canonical name of the
- * hostname's hosts/DNS entry, else the hostname itself. A `localhost` answer for a machine
- * that is not called localhost comes from a misconfigured hosts file and is not used.
- */
-function chooseFqdn(hostname: string, fqdnAnswer: string, hostsEntry: string): string {
-  const usable = (name: string): boolean => name !== '' && !/\s/.test(name) && (!isLocalhostName(name) || isLocalhostName(hostname));
-  if (usable(fqdnAnswer)) return fqdnAnswer;
-  const canonical = hostsEntry.split(/\s+/)[1] ?? '';
-  if (usable(canonical)) return canonical;
-  return hostname;
-}
-
 function nonEmptyLines(section: ProbeSection | undefined): string[] {
   return (section?.lines ?? []).map((line) => line.trim()).filter((line) => line !== '');
 }
 
-export interface DebianProbeParseResult {
-  inventory: Inventory;
-  /** Things that were skipped or unreadable (bad source lines, unreadable files...). */
-  problems: string[];
-}
+export type DebianProbeParseResult = ProbeParseResult;
 
 /** Parses the probe output into an inventory plus the problems met on the way. */
 export function parseDebianProbeOutputWithProblems(
@@ -244,16 +157,14 @@ export function parseDebianProbeOutputWithProblems(
   collector: 'local' | 'ssh',
   collectedAt: Date,
 ): DebianProbeParseResult {
-  const sections = splitSections(stdout);
-  if (sections.length === 0) throw new DebianProbeOutputError('probe output has no begin marker: the probe did not run');
-  const version = sections[0].argument;
-  if (version !== DEBIAN_PROBE_FORMAT_VERSION) {
-    throw new DebianProbeOutputError(`probe output format '${version}' is not the expected '${DEBIAN_PROBE_FORMAT_VERSION}'`);
+  let sections: ProbeSection[];
+  try {
+    sections = completeProbeSections(stdout, DEBIAN_PROBE_FORMAT_VERSION);
+  } catch (error) {
+    if (error instanceof ProbeOutputError) throw new DebianProbeOutputError(error.message);
+    throw error;
   }
-  if (sections[sections.length - 1].name !== 'end') {
-    throw new DebianProbeOutputError('probe output is cut off: it has no end marker');
-  }
-  const one = (name: string): ProbeSection | undefined => sections.find((section) => section.name === name);
+  const one = sectionLookup(sections);
 
   const dpkgExit = firstLine(one('dpkg-query-exit'));
   if (dpkgExit !== '0') {
@@ -279,10 +190,6 @@ export function parseDebianProbeOutputWithProblems(
     problems.push(...result.errors.map((error) => error.message));
   }
 
-  const hostname = firstLine(one('hostname'));
-  const fqdn = chooseFqdn(hostname, firstLine(one('fqdn')), firstLine(one('hosts-entry')));
-  const dot = fqdn.indexOf('.');
-
   const rebootPackages: string[] = [];
   for (const line of copiedText(one('reboot-required-pkgs')).split('\n')) {
     const name = line.trim();
@@ -298,13 +205,7 @@ export function parseDebianProbeOutputWithProblems(
     schemaVersion: 1,
     collectedAt: collectedAt.toISOString(),
     collector,
-    host: { hostname, fqdn, domain: dot === -1 ? '' : fqdn.slice(dot + 1) },
-    os: osFromOsRelease(copiedText(one('os-release'))),
-    kernel: {
-      release: firstLine(one('kernel-release')),
-      version: firstLine(one('kernel-version')),
-      machine: firstLine(one('machine')),
-    },
+    ...hostFactsOf(sections),
     architecture: firstLine(one('dpkg-architecture')),
     foreignArchitectures: nonEmptyLines(one('dpkg-foreign-architectures')),
     packages,

@@ -14,10 +14,12 @@ import { FAMILY_BY_ID } from './os-release.js';
 import {
   completeProbeSections,
   hostFactsOf,
+  inventoryWithoutApt,
   HOST_SECTIONS_SCRIPT,
   PROBE_SHELL_FUNCTIONS,
   ProbeOutputError,
   rootAssignment,
+  type ProbeParseResult,
   type ProbeScriptOptions,
 } from './probe-output.js';
 import { parseRpmProbeOutput, RPM_PROBE_BODY } from './rpm.js';
@@ -99,29 +101,21 @@ esac
 /** The dispatching probe for the machine's own root. */
 export const INVENTORY_PROBE_SCRIPT = inventoryProbeScript();
 
-export interface InventoryProbeParseResult {
-  inventory: Inventory;
+export interface InventoryProbeParseResult extends ProbeParseResult {
   /** Which probe ran. */
   probe: OsFamily;
-  problems: string[];
 }
 
 const PROBE_LINE = /^@@patchwarden:probe@@ (\S+)$/m;
 
 function otherOsInventory(stdout: string, collector: Inventory['collector'], collectedAt: Date): Inventory {
   const facts = hostFactsOf(completeProbeSections(stdout, OTHER_OS_PROBE_FORMAT));
-  return {
-    schemaVersion: 1,
-    collectedAt: collectedAt.toISOString(),
-    collector,
-    ...facts,
+  return inventoryWithoutApt(collector, collectedAt, facts, {
     architecture: facts.kernel.machine,
-    foreignArchitectures: [],
     packages: [],
-    aptSources: [],
     repositories: [],
     reboot: { required: false, packages: [], reasons: [] },
-  };
+  });
 }
 
 /** Parses the dispatching probe's output. Throws {@link ProbeOutputError} (or the Debian parser's error). */

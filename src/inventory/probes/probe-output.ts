@@ -1,18 +1,19 @@
 /**
- * What the rpm, apk and other-OS probes share: the shell functions and host sections at the
- * start of each script, and reading the sectioned output they print.
+ * What the Debian, rpm, apk and other-OS probes share: the shell functions and host sections at
+ * the start of each script, reading the sectioned output they print, and the host facts in it.
  *
- * Output format (the same as the Debian probe's): sections introduced by a line
+ * Output format: sections introduced by a line
  * `@@patchwarden:<name>@@`, optionally followed by a space and an argument (a file path).
  * Copied file contents have every line prefixed by `|`, so a file can never forge a section
  * line. The output starts with `begin` (carrying the probe's format name) and ends with `end`,
  * so a cut-off output is detected; anything printed before `begin` (login banners) is ignored.
  *
- * Every probe honours `pw_root`: when set, the machine's files are read under that directory
- * instead of `/` (a mounted system image). Commands that ask the live system (uname, hostname,
- * `needs-restarting`, `zypper`) still answer for the machine running the script.
+ * The rpm, apk and other-OS probes honour `pw_root` (the Debian probe sets it empty): when
+ * set, the machine's files are read under that directory instead of `/` (a mounted system
+ * image). Commands that ask the live system (uname, hostname, `needs-restarting`, `zypper`)
+ * still answer for the machine running the script.
  */
-import type { Inventory } from '../types.js';
+import type { Inventory, PackageRepository } from '../types.js';
 import { osFromOsRelease } from './os-release.js';
 
 /** Options for building a probe script. */
@@ -135,6 +136,18 @@ export function completeProbeSections(stdout: string, format: string): ProbeSect
   return sections;
 }
 
+/** Looks up a probe output's sections by name (the first section of that name). */
+export function sectionLookup(sections: ProbeSection[]): (name: string) => ProbeSection | undefined {
+  return (name) => sections.find((section) => section.name === name);
+}
+
+/** What a probe's parser returns. */
+export interface ProbeParseResult {
+  inventory: Inventory;
+  /** Things that were skipped or unreadable (bad source lines, unreadable files...). */
+  problems: string[];
+}
+
 /** The text of a copied file: lines with their `|` prefix removed. */
 export function copiedText(section: ProbeSection | undefined): string {
   if (section === undefined) return '';
@@ -169,9 +182,33 @@ function chooseFqdn(hostname: string, fqdnAnswer: string, hostsEntry: string): s
 /** The parts of an inventory every probe fills the same way. */
 export type HostFacts = Pick<Inventory, 'host' | 'os' | 'kernel'>;
 
+/** What a probe of a machine without apt found beyond its {@link HostFacts}. */
+export type PackageFacts = Pick<Inventory, 'architecture' | 'packages' | 'reboot'> & { repositories: PackageRepository[] };
+
+/** The inventory of a machine without apt (rpm, Alpine, any other OS): no apt sources, no foreign architectures. */
+export function inventoryWithoutApt(
+  collector: Inventory['collector'],
+  collectedAt: Date,
+  facts: HostFacts,
+  found: PackageFacts,
+): Inventory {
+  return {
+    schemaVersion: 1,
+    collectedAt: collectedAt.toISOString(),
+    collector,
+    ...facts,
+    architecture: found.architecture,
+    foreignArchitectures: [],
+    packages: found.packages,
+    aptSources: [],
+    repositories: found.repositories,
+    reboot: found.reboot,
+  };
+}
+
 /** Host, OS and running-kernel facts from the sections {@link HOST_SECTIONS_SCRIPT} printed. */
 export function hostFactsOf(sections: ProbeSection[]): HostFacts {
-  const one = (name: string): ProbeSection | undefined => sections.find((section) => section.name === name);
+  const one = sectionLookup(sections);
   const hostname = firstLine(one('hostname'));
   const fqdn = chooseFqdn(hostname, firstLine(one('fqdn')), firstLine(one('hosts-entry')));
   const dot = fqdn.indexOf('.');

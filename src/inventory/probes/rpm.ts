@@ -15,8 +15,11 @@ import {
   copiedText,
   firstLine,
   hostFactsOf,
+  inventoryWithoutApt,
   HOST_SECTIONS_SCRIPT,
   ProbeOutputError,
+  sectionLookup,
+  type ProbeParseResult,
   type ProbeSection,
 } from './probe-output.js';
 import { parseRepoFile } from './repo-file.js';
@@ -224,15 +227,12 @@ function needsRestartingAnswer(
   return undefined;
 }
 
-export interface RpmProbeParseResult {
-  inventory: Inventory;
-  problems: string[];
-}
+export type RpmProbeParseResult = ProbeParseResult;
 
 /** Parses the rpm probe's output into an inventory plus the problems met on the way. */
 export function parseRpmProbeOutput(stdout: string, collector: Inventory['collector'], collectedAt: Date): RpmProbeParseResult {
   const sections = completeProbeSections(stdout, RPM_PROBE_FORMAT);
-  const one = (name: string): ProbeSection | undefined => sections.find((section) => section.name === name);
+  const one = sectionLookup(sections);
   const rpmExit = firstLine(one('rpm-query-exit'));
   if (rpmExit !== '0') {
     throw new ProbeOutputError(
@@ -274,17 +274,11 @@ export function parseRpmProbeOutput(stdout: string, collector: Inventory['collec
     }
   }
 
-  const inventory: Inventory = {
-    schemaVersion: 1,
-    collectedAt: collectedAt.toISOString(),
-    collector,
-    ...facts,
+  const inventory = inventoryWithoutApt(collector, collectedAt, facts, {
     architecture: firstLine(one('rpm-architecture')) || facts.kernel.machine,
-    foreignArchitectures: [],
     packages,
-    aptSources: [],
     repositories,
     reboot: { required: reasons.length > 0, packages: rebootPackages, reasons },
-  };
+  });
   return { inventory, problems };
 }
