@@ -58,6 +58,10 @@ const PER_ASSET = Number(args['per-asset']);
 const REQUESTS = Number(args.requests);
 const PAGE_SIZES = args['page-sizes']!.split(',').map(Number);
 const SEED = Number(args.seed);
+for (const [name, value, min] of [['--patches', PATCHES, 100], ['--assets', ASSETS, 1], ['--per-asset', PER_ASSET, 1], ['--requests', REQUESTS, 1]] as const) {
+  if (!Number.isInteger(value) || value < min) throw new Error(`${name} must be a whole number of at least ${min}`);
+}
+if (PAGE_SIZES.some((size) => !Number.isInteger(size) || size < 1)) throw new Error('--page-sizes must list whole numbers of at least 1');
 const TARGET_P99_MS = 50;
 const TARGET_THROUGHPUT_SHARE = 0.25;
 const ADMIN_PASSWORD = 'bench password, loopback only';
@@ -157,7 +161,7 @@ async function fillStore(db: PatchwardenDb): Promise<{ sampleCve: string; sample
   await insertRows(db, 'asset_patch_status', statusRows);
   statusCount += statusRows.length;
   console.log(`store: ${PATCHES.toLocaleString('en-US')} patches, ${cves.length.toLocaleString('en-US')} CVE rows, ${ASSETS.toLocaleString('en-US')} assets, ${statusCount.toLocaleString('en-US')} asset_patch_status rows`);
-  return { sampleCve: cves[Math.floor(cves.length * 0.9)].cve, sampleHost: machines[42].name, sampleSource: 'src0042' };
+  return { sampleCve: cves[Math.floor(cves.length * 0.9)].cve, sampleHost: machines[Math.min(42, machines.length - 1)].name, sampleSource: 'src0042' };
 }
 
 // ---------------------------------------------------------------------------------------------
