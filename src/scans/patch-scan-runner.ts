@@ -94,12 +94,12 @@ export class PatchScanRunner {
     const claimed = await this.db.kysely.updateTable('scan_machines').set({ state: 'Running' })
       .where('id', '=', task.scanMachineId).where('state', '=', 'Pending').executeTakeFirst();
     if (Number(claimed.numUpdatedRows) === 0) return; // already taken or finished
-    const machine = await this.db.kysely.selectFrom('scan_machines').select(['endpoint']).where('id', '=', task.scanMachineId).executeTakeFirstOrThrow();
-    const scan = await this.db.kysely.selectFrom('scans').select(['template_id']).where('id', '=', task.scanId).executeTakeFirstOrThrow();
+    const machine = await this.db.kysely.selectFrom('scan_machines').select(['endpoint', 'credential_id']).where('id', '=', task.scanMachineId).executeTakeFirstOrThrow();
+    const scan = await this.db.kysely.selectFrom('scans').select(['template_id', 'request', 'user_id', 'user_name']).where('id', '=', task.scanId).executeTakeFirstOrThrow();
     try {
       const template = await findScanTemplate(this.db, scan.template_id);
       if (!template) throw new MachineScanError(ScanErrorNumber.AssessmentFailed, `scan template ${scan.template_id} was deleted during the scan`);
-      const inventory = await this.collect(task, machine.endpoint, template.threadCount);
+      const inventory = await this.collect(task, machine, scan, template.threadCount);
       const sync = await this.catalog.syncForInventory(inventory);
       if (sync.errors.length > 0 && !sync.anyIndexAvailable) {
         throw new MachineScanError(ScanErrorNumber.CatalogSyncFailed, `the catalog could not be updated for this machine's repositories: ${sync.errors.join('; ')}`);
@@ -121,9 +121,13 @@ export class PatchScanRunner {
    * when the scan gives no credential, anything else over SSH with the scan's credential, at most
    * the template's `threadCount` machines of one scan at a time.
    */
-  private async collect(task: ScanMachineTask, endpoint: string, threadCount: number): Promise<Inventory> {
-    const scan = await this.db.kysely.selectFrom('scans').select(['request', 'user_id', 'user_name']).where('id', '=', task.scanId).executeTakeFirstOrThrow();
-    const machine = await this.db.kysely.selectFrom('scan_machines').select(['credential_id']).where('id', '=', task.scanMachineId).executeTakeFirstOrThrow();
+  private async collect(
+    task: ScanMachineTask,
+    machine: { endpoint: string; credential_id: string | null },
+    scan: { request: string; user_id: number; user_name: string },
+    threadCount: number,
+  ): Promise<Inventory> {
+    const { endpoint } = machine;
     const request = JSON.parse(scan.request) as Partial<StartScanRequest>;
     const isLocal = !endpointHasPort(endpoint) && this.localNames.matches(endpoint);
     if (isLocal && !machine.credential_id && !request.credentialId) return this.collectLocal(endpoint);
