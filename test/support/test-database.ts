@@ -40,7 +40,19 @@ export async function createPostgresDatabase(adminUrl: string, prefix = 'pw_test
       const client = new pg.Client({ connectionString: adminUrl });
       await client.connect();
       try {
-        await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+        // FORCE ends the test's own sessions, but not an autovacuum worker that happens to be in
+        // the database (it runs as the superuser, which this role may not signal: 42501, or
+        // 55006 "being accessed by other users"). Such a worker finishes within moments: retry.
+        for (let attempt = 1; ; attempt++) {
+          try {
+            await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+            break;
+          } catch (error) {
+            const code = (error as { code?: string }).code;
+            if (attempt >= 50 || (code !== '42501' && code !== '55006')) throw error;
+            await new Promise((resolve) => setTimeout(resolve, 200));
+          }
+        }
       } finally {
         await client.end();
       }
