@@ -3,6 +3,7 @@
  *
  *   node --import tsx bench/pm-patches-query.ts [--store sqlite|postgres] [--patches 100000]
  *     [--assets 10000] [--per-asset 150] [--requests 200] [--page-sizes 100,1000] [--seed 1]
+ *     [--server-cpu-prof DIR]
  *
  * - Store: a fresh SQLite file (or, with `--store postgres`, a fresh database on
  *   PATCHWARDEN_TEST_PG_URL, default postgres://patchwarden:patchwarden@127.0.0.1:5432/postgres),
@@ -22,6 +23,8 @@
  *   bearer token from `POST /auth` as the SDK does. Reported: p50 / p99 latency and requests per
  *   second (one client, keep-alive), and each query's share of the baseline's requests per second.
  * - Targets: p99 < 50 ms and ≥ ¼ of the baseline's requests per second, for every query.
+ *
+ * `--server-cpu-prof DIR` writes a V8 CPU profile of the console process into DIR when it stops.
  *
  * Prints a table and one JSON line (`{"bench":"pm-patches-query",...}`) for docs/benchmarks.md.
  */
@@ -49,6 +52,7 @@ const { values: args } = parseArgs({
     requests: { type: 'string', default: '200' },
     'page-sizes': { type: 'string', default: '100,1000' },
     seed: { type: 'string', default: '1' },
+    'server-cpu-prof': { type: 'string' },
   },
 });
 const STORE = args.store === 'postgres' ? 'postgres' : 'sqlite';
@@ -196,7 +200,8 @@ async function timeRequests(url: string, token: string, probe: Probe, count: num
 async function startServer(dataDir: string, databaseUrl: string | undefined): Promise<{ url: string; child: ChildProcess }> {
   const port = await freePort();
   const cli = new URL('../src/cli/main.ts', import.meta.url).pathname;
-  const child = spawn(process.execPath, ['--import', 'tsx', cli, 'serve', '--listen', `127.0.0.1:${port}`, '--data-dir', dataDir, '--log-level', 'error',
+  const profile = args['server-cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir', args['server-cpu-prof']] : [];
+  const child = spawn(process.execPath, [...profile, '--import', 'tsx', cli, 'serve', '--listen', `127.0.0.1:${port}`, '--data-dir', dataDir, '--log-level', 'error',
     ...(databaseUrl ? ['--database-url', databaseUrl] : [])], {
     env: { ...process.env, PATCHWARDEN_ADMIN_PASSWORD: ADMIN_PASSWORD },
     stdio: ['ignore', 'pipe', 'inherit'],

@@ -4,6 +4,7 @@ import SQLite from 'better-sqlite3';
 import pg from 'pg';
 import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
 import type { PatchwardenTables } from './schema.js';
+import { namingPostgresStatements, reusingSqliteStatements } from './prepared-statements.js';
 
 export type SqlDialectName = 'sqlite' | 'postgres';
 
@@ -38,7 +39,7 @@ export function openDatabase(config: DatabaseConfig): PatchwardenDb {
     // COUNT(*) and BIGINT come back as strings by default; every count we keep fits a JS number.
     pg.types.setTypeParser(20, (value: string) => Number.parseInt(value, 10));
     const pool = new pg.Pool({ connectionString: url, max: 10 });
-    const kysely = new Kysely<PatchwardenTables>({ dialect: new PostgresDialect({ pool }) });
+    const kysely = new Kysely<PatchwardenTables>({ dialect: new PostgresDialect({ pool: namingPostgresStatements(pool) }) });
     return { kysely, dialect: 'postgres', location: redactDatabaseUrl(url), close: () => kysely.destroy() };
   }
   if (url && !/^sqlite:/i.test(url)) {
@@ -56,7 +57,7 @@ export function openDatabase(config: DatabaseConfig): PatchwardenDb {
   database.pragma('synchronous = NORMAL');
   database.pragma('foreign_keys = ON');
   database.pragma('busy_timeout = 5000');
-  const kysely = new Kysely<PatchwardenTables>({ dialect: new SqliteDialect({ database }) });
+  const kysely = new Kysely<PatchwardenTables>({ dialect: new SqliteDialect({ database: reusingSqliteStatements(database) }) });
   return { kysely, dialect: 'sqlite', location: file, close: () => kysely.destroy() };
 }
 

@@ -34,6 +34,7 @@ import {
 } from '../qql/index.js';
 import { catalogPatchFromRow, chunked, type CatalogPatchRecord } from '../catalog/patch-catalog-queries.js';
 import { PM_VIEWS, withPmViews, type PmDb, type PmPatchViewRow, type PmViewName } from './pm-query-views.js';
+import { patchDocumentExpression, type PatchDocumentField } from './patch-documents.js';
 
 export {
   PM_VIEWS, type PmAssetTagViewRow, type PmAssetViewRow, type PmPatchArchitectureViewRow, type PmPatchFleetStateViewRow, type PmPatchPairViewRow,
@@ -287,27 +288,14 @@ export class AssetPatchQueries {
    */
   async listPatches(selection: PatchAssetSelection, page: { afterId?: string; limit: number }, wanted: PatchDetailsWanted): Promise<PatchStatusRecord[]> {
     if (page.limit <= 0) return [];
-    // The page's ids first, then their rows: the filter then reads only the columns it tests (in
-    // SQLite a covering index, migration 0009), and whole rows are read for the page alone. On
-    // PostgreSQL the ids are handed over as one array, so the rows are read by key (as an IN
-    // subquery, a 1,000-id page was joined by reading every patch).
-    const query = this.views('patches', selection).selectFrom('pm_patches')
-      .where((eb) => {
-        let ids = this.narrowPatches(eb.selectFrom('pm_patches') as unknown as SelectQueryBuilder<PmDb, 'pm_patches', {}>, selection)
-          .select('pm_patches.id').orderBy('pm_patches.id').limit(page.limit);
-        if (page.afterId !== undefined) ids = ids.where('pm_patches.id', '>', page.afterId);
-        return this.db.dialect === 'postgres'
-          ? sql<SqlBool>`${sql.ref('pm_patches.id')} = any(array(${ids}))`
-          : eb('pm_patches.id', 'in', ids);
-      })
+    const query = this.patchPage(selection, page)
       .select(['pm_patches.id', 'pm_patches.title', 'pm_patches.bulletin', 'pm_patches.kb', 'pm_patches.vendor', 'pm_patches.platform',
         'pm_patches.patch_type', 'pm_patches.is_security', 'pm_patches.vendor_severity', 'pm_patches.release', 'pm_patches.source_name',
         'pm_patches.source_version', 'pm_patches.architectures', 'pm_patches.package_details', 'pm_patches.reboot_required',
         'pm_patches.published_ms', 'pm_patches.modified_ms'])
       .$if(wanted.counts, (q) => q.select(['pm_patches.missing_count', 'pm_patches.installed_count']))
       .$if(wanted.cves, (q) => q.select(this.valuesOfPatch('patch_cves', 'cve').as('cve_list')))
-      .$if(wanted.qids, (q) => q.select(this.valuesOfPatch('patch_qids', 'qid').as('qid_list')))
-      .orderBy('pm_patches.id');
+      .$if(wanted.qids, (q) => q.select(this.valuesOfPatch('patch_qids', 'qid').as('qid_list')));
     const rows = await query.execute();
     return rows.map((row) => {
       const record: PatchStatusRecord = catalogPatchFromRow(row);
@@ -320,6 +308,38 @@ export class AssetPatchQueries {
       if (wanted.qids) record.qids = jsonList(extra.qid_list).map(Number);
       return record;
     });
+  }
+
+  /**
+   * One page of patches in id order, starting after `afterId`, each as a JSON document the store
+   * builds with the given keys (patch-documents.ts), with its id for paging.
+   */
+  async listPatchDocuments(selection: PatchAssetSelection, page: { afterId?: string; limit: number }, fields: readonly PatchDocumentField[]): Promise<Array<{ id: string; document: string }>> {
+    if (page.limit <= 0) return [];
+    const rows = await this.patchPage(selection, page)
+      .select(['pm_patches.id', patchDocumentExpression(this.db.dialect, fields, PM_VIEWS.patches).as('document')])
+      .execute();
+    return rows.map((row) => ({ id: row.id, document: row.document }));
+  }
+
+  /**
+   * `pm_patches` rows of one page of the selection, in id order. The page's ids are found first,
+   * then their rows are read: the filter then reads only the columns it tests (in SQLite a
+   * covering index, migration 0009), and whole rows are read for the page alone. On PostgreSQL
+   * the ids are handed over as one array, so the rows are read by key (as an IN subquery, a
+   * 1,000-id page was joined by reading every patch).
+   */
+  private patchPage(selection: PatchAssetSelection, page: { afterId?: string; limit: number }): SelectQueryBuilder<PmDb, 'pm_patches', {}> {
+    return this.views('patches', selection).selectFrom('pm_patches')
+      .where((eb) => {
+        let ids = this.narrowPatches(eb.selectFrom('pm_patches') as unknown as SelectQueryBuilder<PmDb, 'pm_patches', {}>, selection)
+          .select('pm_patches.id').orderBy('pm_patches.id').limit(page.limit);
+        if (page.afterId !== undefined) ids = ids.where('pm_patches.id', '>', page.afterId);
+        return this.db.dialect === 'postgres'
+          ? sql<SqlBool>`${sql.ref('pm_patches.id')} = any(array(${ids}))`
+          : eb('pm_patches.id', 'in', ids);
+      })
+      .orderBy('pm_patches.id');
   }
 
   /**

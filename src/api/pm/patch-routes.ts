@@ -7,8 +7,9 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ConsoleServices } from '../console-services.js';
 import { LenientFields, WireRequestError } from '../wire-request.js';
 import { isQqlError, parseQql, validateQql, type QqlError, type QqlNode, type QqlTokenTable } from '../../qql/index.js';
-import { AssetPatchQueries, type PatchStatusRecord } from '../../scans/asset-patch-queries.js';
-import { PATCH_WIRE_KEYS, PmPatch, PmPatchCount, type PmPatchWire } from './pm-wire-models.js';
+import { AssetPatchQueries } from '../../scans/asset-patch-queries.js';
+import { PATCH_WIRE_KEYS, PmPatch, PmPatchCount } from './pm-wire-models.js';
+import { patchWireFields } from './patch-wire-document.js';
 import { PATCH_PAIR_QQL_TOKENS, PATCH_QQL_TOKENS } from './patch-qql-tokens.js';
 import { ASSET_QQL_TOKENS } from './asset-qql-tokens.js';
 import { pageLimit, readSearchAfter, recordLimitExceeded, sendSearchAfter } from './search-after.js';
@@ -115,41 +116,6 @@ export function readListingRequest(request: FastifyRequest, options: {
   };
 }
 
-/** The client's `Patch` object: only its field names (spec §2.14). */
-export function patchToWire(patch: PatchStatusRecord): PmPatchWire {
-  const wire: PmPatchWire = {
-    id: patch.id,
-    title: patch.title,
-    type: patch.patchType === 'SecurityPatch' ? 'Security' : 'NonSecurity',
-    platform: patch.platform,
-    architecture: patch.architectures,
-    bulletin: patch.bulletin,
-    kb: patch.kb,
-    modifiedDate: patch.modifiedMs,
-    appFamily: patch.sourceName,
-    product: [patch.sourceName],
-    publishedDate: patch.publishedMs,
-    rebootRequired: patch.rebootRequired,
-    supersededBy: [],
-    supersedes: [],
-    vendor: patch.vendor,
-    vendorSeverity: patch.vendorSeverity,
-    enabled: true,
-    packageDetails: patch.packages.map((p) => ({ packageName: p.packageName, architecture: p.architecture })),
-    isSecurity: patch.isSecurity,
-    isSuperseded: false,
-    isRollback: false,
-    isCustomizedDownloadUrl: false,
-  };
-  if (patch.cves) wire.cve = patch.cves;
-  if (patch.qids) wire.qid = patch.qids;
-  if (patch.missingCount !== undefined) wire.missingCount = patch.missingCount;
-  if (patch.installedCount !== undefined) wire.installedCount = patch.installedCount;
-  return wire;
-}
-
-const wants = (attributes: Set<string> | undefined, ...keys: string[]) => !attributes || keys.some((key) => attributes.has(key));
-
 export function registerPatchRoutes(app: FastifyInstance, services: ConsoleServices): void {
   const queries = new AssetPatchQueries(services.db, { patches: PATCH_QQL_TOKENS, patchPairs: PATCH_PAIR_QQL_TOKENS, assets: ASSET_QQL_TOKENS });
 
@@ -166,13 +132,11 @@ export function registerPatchRoutes(app: FastifyInstance, services: ConsoleServi
       if (beyond.length > 0) throw recordLimitExceeded();
       return [];
     }
-    const patches = await queries.listPatches(selection, { afterId: cursor?.lastKey, limit }, {
-      counts: wants(listing.attributes, 'missingCount', 'installedCount'),
-      cves: wants(listing.attributes, 'cve'),
-      qids: wants(listing.attributes, 'qid'),
-    });
+    // The store writes each patch's JSON (only keys the response schema declares, see
+    // patch-wire-document.ts); the page is sent as their array.
+    const patches = await queries.listPatchDocuments(selection, { afterId: cursor?.lastKey, limit }, patchWireFields(listing.attributes));
     sendSearchAfter(reply, position, limit, patches.map((p) => p.id));
-    return patches.map((patch) => pickAttributes(patchToWire(patch), listing.attributes));
+    return reply.type('application/json; charset=utf-8').send(`[${patches.map((p) => p.document).join(',')}]`);
   }));
 
   app.get('/v1/patches/count', { schema: { response: { 200: PmPatchCount } } }, answeringQqlErrors(async (request) => {
