@@ -103,8 +103,8 @@ export const MAX_STORED_ID = 2_147_483_647;
 const INDEXED_CHILD_TABLES: ReadonlySet<string> = new Set(['patch_cves', 'patch_qids']);
 
 /** The states of `pm_patch_fleet_states`, each with the `pm_patches` count that says a patch has it. */
-const FLEET_STATE_COUNTS: ReadonlyArray<[state: string, count: 'missing_count' | 'installed_count']> = [
-  ['Missing', 'missing_count'], ['Installed', 'installed_count'],
+const FLEET_STATE_COUNTS: ReadonlyArray<[state: string, count: 'fleet_missing_count' | 'fleet_installed_count']> = [
+  ['Missing', 'fleet_missing_count'], ['Installed', 'fleet_installed_count'],
 ];
 
 const TITLE_COLUMN: keyof PmPatchViewRow = 'title';
@@ -229,7 +229,8 @@ export class AssetPatchQueries {
   /**
    * A top-level `patchStatus` term on patches, as a test of the patch's own counts: the term
    * matches a patch when one of the states it has on some machine matches, and it has `Missing`
-   * when `missing_count > 0`, `Installed` when `installed_count > 0`. Which states the term
+   * when `fleet_missing_count > 0`, `Installed` when `fleet_installed_count > 0` (null, so false,
+   * for patches no machine has a status for). Which states the term
    * matches is decided here, by the in-memory predicate on each state.
    */
   private fleetStateTest(node: QqlNode, token: QqlMultiValuedToken<any>, alias: string, now: number): Expression<SqlBool> {
@@ -330,16 +331,35 @@ export class AssetPatchQueries {
    * 1,000-id page was joined by reading every patch).
    */
   private patchPage(selection: PatchAssetSelection, page: { afterId?: string; limit: number }): SelectQueryBuilder<PmDb, 'pm_patches', {}> {
+    // When only counted patches can qualify, the ids are ordered by the counts' own key (the same
+    // value): SQLite then walks `patch_status_counts` in key order and stops at the page's end,
+    // where ordering by the patch's id made it read and sort every counted patch.
+    const order = this.onlyCountedPatches(selection) ? 'pm_patches.counted_patch_id' as const : 'pm_patches.id' as const;
     return this.views('patches', selection).selectFrom('pm_patches')
       .where((eb) => {
         let ids = this.narrowPatches(eb.selectFrom('pm_patches') as unknown as SelectQueryBuilder<PmDb, 'pm_patches', {}>, selection)
-          .select('pm_patches.id').orderBy('pm_patches.id').limit(page.limit);
-        if (page.afterId !== undefined) ids = ids.where('pm_patches.id', '>', page.afterId);
+          .select('pm_patches.id').orderBy(order).limit(page.limit);
+        if (page.afterId !== undefined) {
+          ids = ids.where('pm_patches.id', '>', page.afterId);
+          if (order !== 'pm_patches.id') ids = ids.where(order, '>', page.afterId);
+        }
         return this.db.dialect === 'postgres'
           ? sql<SqlBool>`${sql.ref('pm_patches.id')} = any(array(${ids}))`
           : eb('pm_patches.id', 'in', ids);
       })
       .orderBy('pm_patches.id');
+  }
+
+  /**
+   * Whether the selection keeps only patches some machine has a status for: a top-level
+   * `patchStatus` term without a havingQuery is a test of the fleet counts (fleetStateTest), false
+   * for a patch without them.
+   */
+  private onlyCountedPatches(selection: PatchAssetSelection): boolean {
+    if (selection.havingQuery || !selection.query) return false;
+    const conjuncts = selection.query.kind === 'and' ? selection.query.operands : [selection.query];
+    return conjuncts.some((node) => node.kind === 'term'
+      && findQqlToken(this.tokens.patches, node.token)?.multiValued?.table === PM_VIEWS.patchFleetStates);
   }
 
   /**

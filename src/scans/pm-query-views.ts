@@ -24,6 +24,14 @@ export interface PmPatchViewRow extends PatchesTable {
   patch_kind: string;
   missing_count: number;
   installed_count: number;
+  /**
+   * The same counts, and the patch id, as read from `patch_status_counts`: null when no machine
+   * has a status for the patch. A test on them (`fleet_missing_count > 0`) tells each store that
+   * only counted patches qualify, so it can read the few counted patches instead of every patch.
+   */
+  fleet_missing_count: number | null;
+  fleet_installed_count: number | null;
+  counted_patch_id: string | null;
   /** Supersession is not tracked yet: always 0. */
   is_superseded: number;
   is_rollback: number;
@@ -122,6 +130,7 @@ export function withPmViews(db: Kysely<PatchwardenTables>, dialect: PatchwardenD
     pm_patches: () => sql<PmPatchViewRow>`(select p.*,
         case when p.patch_type = 'SecurityPatch' then 'Security' else 'NonSecurity' end as patch_kind,
         coalesce(c.missing_count, 0) as missing_count, coalesce(c.installed_count, 0) as installed_count,
+        c.missing_count as fleet_missing_count, c.installed_count as fleet_installed_count, c.patch_id as counted_patch_id,
         0 as is_superseded, 0 as is_rollback, 1 as enabled
       from patches p left join patch_status_counts c on c.patch_id = p.id)`,
     pm_patch_states: () => sql<PmPatchStateViewRow>`(select s.patch_id, s.machine_id, st.patch_status

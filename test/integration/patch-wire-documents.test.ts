@@ -4,7 +4,8 @@
  * object computed here from the stored rows, independently: the same keys in the response
  * schema's order, the same values (strings with quotes, backslashes, control characters and
  * non-ASCII text; sorted CVE and QID lists; live counts; booleans), for every patch, for random
- * `attributes` subsets, and for none at all.
+ * `attributes` subsets, and for none at all; and `patchStatus` listings page through exactly the
+ * counted patches.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -114,6 +115,29 @@ test(`patch documents written by the store equal the client's Patch objects (${t
       assert.equal(document.length > 0 && JSON.stringify(JSON.parse(document)), JSON.stringify(picked), `${[...wanted].join(',')} of ${id}`);
     }
   }
+  // `patchStatus` alone keeps only counted patches (read in the counts' key order): pages of it
+  // with search-after must give exactly the patches with such a count, in id order.
+  await db.kysely.insertInto('patch_status_counts').values({ patch_id: 'patch-0003', missing_count: 0, installed_count: 0 })
+    .onConflict((oc) => oc.column('patch_id').doUpdateSet({ missing_count: 0, installed_count: 0 })).execute();
+  counts.set('patch-0003', { missing: 0, installed: 0 });
+  for (const [text, keep] of [
+    ['patchStatus:Missing', (c: { missing: number; installed: number }) => c.missing > 0],
+    ['patchStatus:Installed and isSecurity:true', (c: { missing: number; installed: number }, p: StoredPatch) => c.installed > 0 && p.is_security === 1],
+    ['vendorSeverity:[Critical,Low] and patchStatus:[Missing,Installed]', (c: { missing: number; installed: number }, p: StoredPatch) => (c.missing > 0 || c.installed > 0) && ['Critical', 'Low'].includes(p.vendor_severity)],
+  ] as const) {
+    const expected = [...byId.keys()].sort().filter((id) => counts.has(id) && keep(counts.get(id)!, byId.get(id)!));
+    const listed: string[] = [];
+    let after: string | undefined;
+    for (;;) {
+      const page = await queries.listPatchDocuments({ query: parseQql(text) }, { afterId: after, limit: 7 }, patchWireFields(new Set(['id'])));
+      listed.push(...page.map((row) => row.id));
+      if (page.length < 7) break;
+      after = page[page.length - 1].id;
+    }
+    assert.ok(expected.length > 14, `${text}: several pages expected`);
+    assert.deepEqual(listed, expected, text);
+  }
+
   const none = await queries.listPatchDocuments({}, { limit: 3 }, patchWireFields(new Set(['category'])));
   assert.deepEqual(none.map((row) => JSON.parse(row.document)), [{}, {}, {}]);
 });
