@@ -103,6 +103,8 @@ export function namingPostgresStatements(pool: pg.Pool, options: { perConnection
         const usable = !own.refused.has(name) && (own.named.has(name) || own.named.size < perConnection);
         if (!usable) return client.query(text, parameters as unknown[]);
         own.named.add(name);
+        // 'T' (or 'E'): inside a transaction, which a failure of this statement aborts.
+        const inTransaction = client.getTransactionStatus() !== 'I';
         try {
           return await client.query({ name, text, values: parameters as unknown[] });
         } catch (error) {
@@ -110,6 +112,8 @@ export function namingPostgresStatements(pool: pg.Pool, options: { perConnection
           // The schema changed under a prepared statement: run it unnamed on this connection from now on.
           own.named.delete(name);
           own.refused.add(name);
+          // Inside a transaction the error has aborted it: the caller must see this error, not a retry's 25P02.
+          if (inTransaction) throw error;
           return client.query(text, parameters as unknown[]);
         }
       }) as unknown as PostgresPoolClient['query'],
