@@ -104,7 +104,7 @@ async function upsertPatchRows(db: Executor, entries: PatchCatalogEntry[], nowMs
       is_security: e.patchType === 'SecurityPatch' ? 1 : 0, vendor_severity: e.vendorSeverity, release: e.release,
       source_name: e.sourceName, source_version: e.sourceVersion,
       architectures: JSON.stringify([...new Set(e.packages.map((p) => p.architecture))].sort()),
-      package_details: JSON.stringify(e.packages), reboot_required: e.rebootRequired ? 1 : 0,
+      package_details: JSON.stringify(e.packages.map(({ packageName, architecture }) => ({ packageName, architecture }))), reboot_required: e.rebootRequired ? 1 : 0,
       published_ms: e.publishedMs, modified_ms: nowMs,
     }));
     await db.insertInto('patches').values(rows).onConflict((oc) => oc.column('id').doUpdateSet((eb) => ({

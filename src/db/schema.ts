@@ -201,9 +201,9 @@ export interface PatchesTable {
   release: string;
   source_name: string;
   source_version: string;
-  /** JSON array of architectures. */
+  /** JSON array of architecture names (patch listings embed it as written). */
   architectures: string;
-  /** JSON array of {packageName, architecture}. */
+  /** JSON array of objects with exactly the keys packageName and architecture (patch listings embed it as written). */
   package_details: string;
   reboot_required: number;
   /** Epoch milliseconds. */

@@ -43,37 +43,61 @@ const CHILD_LISTS = {
 const DOCUMENT_KEY = /^[A-Za-z][A-Za-z0-9_]*$/;
 
 /**
- * The expression (over `alias`, a `pm_patches` row) that yields the document's JSON text.
- * SQLite: `json_object`. PostgreSQL: `row_to_json` of a one-row subquery (its output is compact
- * and keeps the keys' order, which `json_build_object`'s is not, and it was faster here).
+ * The expression (over `alias`, a `pm_patches` row) that yields the document's JSON text, keys in
+ * the given order.
+ * - SQLite: `json_object` (as fast as concatenating quoted pieces, and simpler).
+ * - PostgreSQL: the text concatenated, each key a literal and each value its JSON text (strings
+ *   through `to_json`, which escapes them). `row_to_json` and `json_build_object` took 20–30 %
+ *   longer on 1,000-patch pages (they look up each value's output function per row), and
+ *   `json_build_object` also spaces out its output.
  */
 export function patchDocumentExpression(dialect: SqlDialectName, fields: readonly PatchDocumentField[], alias: string): RawBuilder<string> {
   for (const { key } of fields) {
     if (!DOCUMENT_KEY.test(key)) throw new Error(`document key "${key}" is not a plain name`);
   }
   const column = (name: string) => sql.ref(`${alias}.${name}`);
-  const childList = (list: 'cves' | 'qids') => {
-    const { table, column: valueColumn } = CHILD_LISTS[list];
-    const value = sql.ref(`c.${valueColumn}`);
-    return dialect === 'postgres'
-      ? sql`(select coalesce(json_agg(${value} order by ${value}), '[]'::json) from ${sql.table(table)} c where c.patch_id = ${column('id')})`
-      : sql`(select json_group_array(${value} order by ${value}) from ${sql.table(table)} c where c.patch_id = ${column('id')})`;
-  };
+  return dialect === 'postgres' ? postgresDocument(fields, column) : sqliteDocument(fields, column);
+}
+
+type ColumnRef = (name: string) => RawBuilder<unknown>;
+
+/** The sorted values of a patch's child list, as a JSON array (empty when it has none). */
+function childList(dialect: SqlDialectName, list: 'cves' | 'qids', column: ColumnRef) {
+  const { table, column: valueColumn } = CHILD_LISTS[list];
+  const value = sql.ref(`c.${valueColumn}`);
+  return dialect === 'postgres'
+    ? sql`(select coalesce(json_agg(${value} order by ${value}), '[]'::json) from ${sql.table(table)} c where c.patch_id = ${column('id')})`
+    : sql`(select json_group_array(${value} order by ${value}) from ${sql.table(table)} c where c.patch_id = ${column('id')})`;
+}
+
+function sqliteDocument(fields: readonly PatchDocumentField[], column: ColumnRef): RawBuilder<string> {
+  if (fields.length === 0) return sql<string>`json_object()`;
   const valueOf = (value: PatchDocumentValue) => {
     if ('text' in value) return column(value.text);
     if ('integer' in value) return column(value.integer);
-    if ('flag' in value) return dialect === 'postgres' ? sql`(${column(value.flag)} <> 0)` : sql`iif(${column(value.flag)}, json('true'), json('false'))`;
-    if ('jsonArray' in value) return dialect === 'postgres' ? sql`cast(${column(value.jsonArray)} as json)` : sql`json(${column(value.jsonArray)})`;
-    if ('singleton' in value) return dialect === 'postgres' ? sql`json_build_array(${column(value.singleton)})` : sql`json_array(${column(value.singleton)})`;
-    if ('values' in value) return childList(value.values);
-    const constant = value.constant;
-    if (Array.isArray(constant)) return dialect === 'postgres' ? sql`cast('[]' as json)` : sql`json_array()`;
-    return dialect === 'postgres' ? sql.raw(constant ? 'true' : 'false') : sql.raw(constant ? `json('true')` : `json('false')`);
+    if ('flag' in value) return sql`iif(${column(value.flag)}, json('true'), json('false'))`;
+    if ('jsonArray' in value) return sql`json(${column(value.jsonArray)})`;
+    if ('singleton' in value) return sql`json_array(${column(value.singleton)})`;
+    if ('values' in value) return childList('sqlite', value.values, column);
+    return sql`json(${sql.lit(JSON.stringify(value.constant))})`;
   };
-  if (dialect === 'postgres') {
-    const columns = fields.map(({ key, value }) => sql`${valueOf(value)} as ${sql.id(key)}`);
-    return sql<string>`(select cast(row_to_json(d) as text) from (select ${sql.join(columns)}) d)`;
-  }
-  if (fields.length === 0) return sql<string>`json_object()`;
   return sql<string>`json_object(${sql.join(fields.map(({ key, value }) => sql`${sql.lit(key)}, ${valueOf(value)}`))})`;
+}
+
+function postgresDocument(fields: readonly PatchDocumentField[], column: ColumnRef): RawBuilder<string> {
+  if (fields.length === 0) return sql<string>`'{}'`;
+  const jsonTextOf = (value: PatchDocumentValue) => {
+    if ('text' in value) return sql`to_json(${column(value.text)})::text`;
+    if ('integer' in value) return sql`cast(${column(value.integer)} as text)`;
+    if ('flag' in value) return sql`case when ${column(value.flag)} <> 0 then 'true' else 'false' end`;
+    // Written by the catalog as JSON text: embedded as it is.
+    if ('jsonArray' in value) return column(value.jsonArray);
+    if ('singleton' in value) return sql`'[' || to_json(${column(value.singleton)})::text || ']'`;
+    if ('values' in value) return sql`cast(${childList('postgres', value.values, column)} as text)`;
+    return sql.lit(JSON.stringify(value.constant));
+  };
+  // No piece may be null (it would null the whole text): coalesce guards each.
+  const pieces = fields.map(({ key, value }, index) =>
+    sql`${sql.lit(`${index === 0 ? '{' : ','}"${key}":`)} || coalesce(${jsonTextOf(value)}, 'null')`);
+  return sql<string>`(${sql.join(pieces, sql` || `)} || '}')`;
 }
