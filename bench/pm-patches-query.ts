@@ -3,6 +3,7 @@
  *
  *   node --import tsx bench/pm-patches-query.ts [--store sqlite|postgres] [--patches 100000]
  *     [--assets 10000] [--per-asset 150] [--requests 200] [--page-sizes 100,1000] [--seed 1]
+ *     [--concurrency 1]
  *     [--server-cpu-prof DIR]
  *
  * - Store: a fresh SQLite file (or, with `--store postgres`, a fresh database on
@@ -19,9 +20,10 @@
  * - Measured, for each page size (the SDK's default is 1,000): each representative query (one
  *   of them with `attributes`, as a client wanting only a few fields sends it) and the
  *   baseline — `GET /pm/v1/details`, a trivial JSON route of the same server and auth —
- *   interleaved in rounds: `--requests` sequential requests per query per round after a warm-up,
+ *   interleaved in rounds: `--requests` requests per query per round after a warm-up of 50 each,
  *   bearer token from `POST /auth` as the SDK does. Reported: p50 / p99 latency and requests per
- *   second (one client, keep-alive), and each query's share of the baseline's requests per second.
+ *   second (keep-alive; one client, or `--concurrency` clients each sending its next request when
+ *   its answer is in), and each query's share of the baseline's requests per second.
  * - Targets: p99 < 50 ms and ≥ ¼ of the baseline's requests per second, for every query.
  *
  * `--server-cpu-prof DIR` writes a V8 CPU profile of the console process into DIR when it stops.
@@ -52,6 +54,7 @@ const { values: args } = parseArgs({
     requests: { type: 'string', default: '200' },
     'page-sizes': { type: 'string', default: '100,1000' },
     seed: { type: 'string', default: '1' },
+    concurrency: { type: 'string', default: '1' },
     'server-cpu-prof': { type: 'string' },
   },
 });
@@ -62,7 +65,8 @@ const PER_ASSET = Number(args['per-asset']);
 const REQUESTS = Number(args.requests);
 const PAGE_SIZES = args['page-sizes']!.split(',').map(Number);
 const SEED = Number(args.seed);
-for (const [name, value, min] of [['--patches', PATCHES, 100], ['--assets', ASSETS, 1], ['--per-asset', PER_ASSET, 1], ['--requests', REQUESTS, 1]] as const) {
+const CONCURRENCY = Number(args.concurrency);
+for (const [name, value, min] of [['--patches', PATCHES, 100], ['--assets', ASSETS, 1], ['--per-asset', PER_ASSET, 1], ['--requests', REQUESTS, 1], ['--concurrency', CONCURRENCY, 1]] as const) {
   if (!Number.isInteger(value) || value < min) throw new Error(`${name} must be a whole number of at least ${min}`);
 }
 if (PAGE_SIZES.some((size) => !Number.isInteger(size) || size < 1)) throw new Error('--page-sizes must list whole numbers of at least 1');
@@ -178,21 +182,27 @@ interface Probe {
   body?: unknown;
 }
 
-async function timeRequests(url: string, token: string, probe: Probe, count: number): Promise<{ latencies: number[]; seconds: number; records: number }> {
+async function timeRequests(url: string, token: string, probe: Probe, count: number, concurrency: number): Promise<{ latencies: number[]; seconds: number; records: number }> {
   const latencies: number[] = [];
   let records = 0;
   const headers: Record<string, string> = { authorization: `Bearer ${token}` };
   const body = probe.body === undefined ? undefined : JSON.stringify(probe.body);
   if (body !== undefined) headers['content-type'] = 'application/json';
+  let next = 0;
+  // `concurrency` clients, each sending its next request when its answer is in, until `count` are sent.
+  const client = async () => {
+    while (next < count) {
+      const i = next++;
+      const t0 = performance.now();
+      const response = await fetch(url + probe.path, { method: probe.method, headers, body });
+      const text = await response.text();
+      latencies.push(performance.now() - t0);
+      if (response.status !== 200) throw new Error(`${probe.label}: ${response.status} ${text.slice(0, 300)}`);
+      if (i === 0 && text.startsWith('[')) records = (JSON.parse(text) as unknown[]).length;
+    }
+  };
   const started = performance.now();
-  for (let i = 0; i < count; i++) {
-    const t0 = performance.now();
-    const response = await fetch(url + probe.path, { method: probe.method, headers, body });
-    const text = await response.text();
-    latencies.push(performance.now() - t0);
-    if (response.status !== 200) throw new Error(`${probe.label}: ${response.status} ${text.slice(0, 300)}`);
-    if (i === 0 && text.startsWith('[')) records = (JSON.parse(text) as unknown[]).length;
-  }
+  await Promise.all(Array.from({ length: Math.min(concurrency, count) }, client));
   return { latencies, seconds: (performance.now() - started) / 1000, records };
 }
 
@@ -284,10 +294,10 @@ try {
       patches(pageSize, 'vendorSeverity:Critical', undefined, 'id,title,vendorSeverity,missingCount,installedCount'),
     ];
     const results = new Map<string, { latencies: number[]; seconds: number; records: number }>();
-    for (const probe of [baseline, ...probes]) await timeRequests(running.url, token, probe, 10); // warm-up
+    for (const probe of [baseline, ...probes]) await timeRequests(running.url, token, probe, 50, CONCURRENCY); // warm-up
     for (let round = 0; round < rounds; round++) {
       for (const probe of [baseline, ...probes]) {
-        const run = await timeRequests(running.url, token, probe, REQUESTS);
+        const run = await timeRequests(running.url, token, probe, REQUESTS, CONCURRENCY);
         const sum = results.get(probe.label) ?? { latencies: [], seconds: 0, records: run.records };
         sum.latencies.push(...run.latencies);
         sum.seconds += run.seconds;
@@ -317,7 +327,7 @@ try {
       targetsMet: met,
     });
   }
-  console.log(JSON.stringify({ bench: 'pm-patches-query', store: STORE, patches: PATCHES, assets: ASSETS, perAsset: PER_ASSET, runs: report, targetsMet: allMet }));
+  console.log(JSON.stringify({ bench: 'pm-patches-query', store: STORE, patches: PATCHES, assets: ASSETS, perAsset: PER_ASSET, concurrency: CONCURRENCY, runs: report, targetsMet: allMet }));
 } finally {
   if (server) {
     const exited = new Promise((resolve) => server!.child.once('exit', resolve));
