@@ -75,18 +75,20 @@ function isStalePlanError(error: unknown): boolean {
 export function namingPostgresStatements(pool: pg.Pool, options: { perConnection?: number; prepareAfter?: number } = {}): PostgresPool {
   const perConnection = options.perConnection ?? POSTGRES_NAMED_STATEMENTS_PER_CONNECTION;
   const prepareAfter = options.prepareAfter ?? POSTGRES_PREPARE_AFTER;
-  const seen = new Map<string, number>();
+  const seen = new Map<string, { uses: number; name: string | undefined }>();
   const byConnection = new WeakMap<pg.PoolClient, ConnectionStatements>();
-  const nameOf = (text: string) => `pw_${createHash('sha1').update(text).digest('base64url')}`;
 
-  const shouldName = (text: string, parameters: ReadonlyArray<unknown>): boolean => {
-    if (parameters.length === 0) return false;
-    const count = (seen.get(text) ?? 0) + 1;
-    if (count <= prepareAfter) {
+  /** The statement's name once its text has been seen often enough; undefined before, or without parameters. */
+  const nameFor = (text: string, parameters: ReadonlyArray<unknown>): string | undefined => {
+    if (parameters.length === 0) return undefined;
+    let entry = seen.get(text);
+    if (!entry) {
       if (seen.size >= POSTGRES_SEEN_LIMIT) seen.clear();
-      seen.set(text, count);
+      entry = { uses: 0, name: undefined };
+      seen.set(text, entry);
     }
-    return count >= prepareAfter;
+    if (entry.name === undefined && ++entry.uses >= prepareAfter) entry.name = `pw_${createHash('sha1').update(text).digest('base64url')}`;
+    return entry.name;
   };
 
   const wrap = (client: pg.PoolClient): PostgresPoolClient => {
@@ -98,8 +100,8 @@ export function namingPostgresStatements(pool: pg.Pool, options: { perConnection
     const own = statements;
     return {
       query: (async (text: string, parameters: ReadonlyArray<unknown>) => {
-        if (typeof text !== 'string' || !shouldName(text, parameters)) return client.query(text as never, parameters as unknown[]);
-        const name = nameOf(text);
+        const name = typeof text === 'string' ? nameFor(text, parameters) : undefined;
+        if (name === undefined) return client.query(text as never, parameters as unknown[]);
         const usable = !own.refused.has(name) && (own.named.has(name) || own.named.size < perConnection);
         if (!usable) return client.query(text, parameters as unknown[]);
         own.named.add(name);
