@@ -15,11 +15,9 @@ import type { PostgresPoolClient, SqliteStatement } from 'kysely';
 import { namingPostgresStatements, reusingSqliteStatements } from '../../src/db/prepared-statements.js';
 import { createPostgresDatabase, openTestStore, testPostgresAdminUrl, testStore, type TestStore } from '../support/test-database.js';
 
-/** Runs the test only in the suite's pass for `store`; the other pass skips it. */
-function onlyOn(t: TestContext, store: TestStore): boolean {
-  if (testStore() === store) return true;
-  t.skip(`checks the ${store} store; this pass runs on ${testStore()}`);
-  return false;
+/** Registers the test only in the suite's pass on `store` (each pass runs the suite on one store). */
+function storeTest(store: TestStore, name: string, fn: (t: TestContext) => void | Promise<void>): void {
+  if (testStore() === store) test(name, fn);
 }
 
 /** An in-memory SQLite database with `numbers(value)` holding 1..count. */
@@ -37,8 +35,7 @@ function sqliteNumbers(t: TestContext, count: number): SQLite.Database {
 /** The better-sqlite3 statement behind Kysely's view of it. */
 const raw = (statement: SqliteStatement) => statement as unknown as SQLite.Statement;
 
-test('SQLite: the same SQL text gives back the same prepared statement, with right rows for any parameters', (t) => {
-  if (!onlyOn(t, 'sqlite')) return;
+storeTest('sqlite', 'SQLite: the same SQL text gives back the same prepared statement, with right rows for any parameters', (t) => {
   const database = sqliteNumbers(t, 10);
   const statements = reusingSqliteStatements(database, 10);
   const text = 'select value, label from numbers where value between ? and ? order by value';
@@ -70,8 +67,7 @@ test('SQLite: the same SQL text gives back the same prepared statement, with rig
   assert.equal(database.open, false, 'close() closes the database');
 });
 
-test('SQLite: beyond the capacity the least recently used statement is prepared anew', (t) => {
-  if (!onlyOn(t, 'sqlite')) return;
+storeTest('sqlite', 'SQLite: beyond the capacity the least recently used statement is prepared anew', (t) => {
   const database = sqliteNumbers(t, 3);
   const statements = reusingSqliteStatements(database, 2);
   const a = 'select label from numbers where value = ?';
@@ -98,8 +94,7 @@ test('SQLite: beyond the capacity the least recently used statement is prepared 
   assert.deepEqual(fresh.prepare(c).all([3]), [{ n: 2 }]);
 });
 
-test('SQLite: a statement being iterated is not handed out again until it is done', (t) => {
-  if (!onlyOn(t, 'sqlite')) return;
+storeTest('sqlite', 'SQLite: a statement being iterated is not handed out again until it is done', (t) => {
   const database = sqliteNumbers(t, 6);
   const statements = reusingSqliteStatements(database, 10);
   const text = 'select value from numbers where value <= ? order by value';
@@ -123,8 +118,7 @@ test('SQLite: a statement being iterated is not handed out again until it is don
   assert.deepEqual(statements.prepare(text).all([1]), [{ value: 1 }]);
 });
 
-test('SQLite through openDatabase and Kysely: repeated queries are right, and a new column shows in select *', async (t) => {
-  if (!onlyOn(t, 'sqlite')) return;
+storeTest('sqlite', 'SQLite through openDatabase and Kysely: repeated queries are right, and a new column shows in select *', async (t) => {
   const { db } = await openTestStore(t, 'prepared-statements');
   assert.equal(db.dialect, 'sqlite');
   await sql`create table probe (id integer primary key, label text not null)`.execute(db.kysely);
@@ -196,8 +190,7 @@ async function createLabels(client: PostgresPoolClient): Promise<void> {
   await client.query("insert into labels values (1, 'one'), (2, 'two'), (3, 'three')", []);
 }
 
-test('PostgreSQL: a statement runs unnamed when first seen and as a named statement from its second use', async (t) => {
-  if (!onlyOn(t, 'postgres')) return;
+storeTest('postgres', 'PostgreSQL: a statement runs unnamed when first seen and as a named statement from its second use', async (t) => {
   const naming = await postgresPool(t);
   const client = await naming.connect();
   await createLabels(client);
@@ -221,8 +214,7 @@ test('PostgreSQL: a statement runs unnamed when first seen and as a named statem
   again.release();
 });
 
-test('PostgreSQL: statements without parameters are never named', async (t) => {
-  if (!onlyOn(t, 'postgres')) return;
+storeTest('postgres', 'PostgreSQL: statements without parameters are never named', async (t) => {
   const client = await (await postgresPool(t)).connect();
   await createLabels(client);
 
@@ -235,8 +227,7 @@ test('PostgreSQL: statements without parameters are never named', async (t) => {
   assert.deepEqual(await preparedOn(client), []);
 });
 
-test('PostgreSQL: a connection names at most perConnection statements; the others still run right', async (t) => {
-  if (!onlyOn(t, 'postgres')) return;
+storeTest('postgres', 'PostgreSQL: a connection names at most perConnection statements; the others still run right', async (t) => {
   const client = await (await postgresPool(t, { perConnection: 2 })).connect();
   await createLabels(client);
   const texts = [
@@ -262,8 +253,7 @@ test('PostgreSQL: a connection names at most perConnection statements; the other
   assert.equal((await preparedOn(client)).length, 2);
 });
 
-test('PostgreSQL: prepareAfter sets how many sightings come before a statement is named', async (t) => {
-  if (!onlyOn(t, 'postgres')) return;
+storeTest('postgres', 'PostgreSQL: prepareAfter sets how many sightings come before a statement is named', async (t) => {
   const client = await (await postgresPool(t, { prepareAfter: 3 })).connect();
   await createLabels(client);
   const text = 'select label from labels where id = $1';
@@ -278,8 +268,7 @@ test('PostgreSQL: prepareAfter sets how many sightings come before a statement i
   assert.deepEqual(await preparedTexts(eagerClient), [text]);
 });
 
-test('PostgreSQL: a named select * whose columns changed is run unnamed instead of failing', async (t) => {
-  if (!onlyOn(t, 'postgres')) return;
+storeTest('postgres', 'PostgreSQL: a named select * whose columns changed is run unnamed instead of failing', async (t) => {
   const store = await postgresPool(t);
   const client = await store.connect();
   await createLabels(client);
@@ -311,8 +300,7 @@ test('PostgreSQL: a named select * whose columns changed is run unnamed instead 
   assert.deepEqual((await client.query(text, [3])).rows, [{ id: 3, label: 'three' }]);
 });
 
-test('PostgreSQL: a stale named statement inside a transaction fails with its own error, and runs after the rollback', async (t) => {
-  if (!onlyOn(t, 'postgres')) return;
+storeTest('postgres', 'PostgreSQL: a stale named statement inside a transaction fails with its own error, and runs after the rollback', async (t) => {
   const store = await postgresPool(t);
   const client = await store.connect();
   await createLabels(client);
@@ -330,8 +318,7 @@ test('PostgreSQL: a stale named statement inside a transaction fails with its ow
   assert.deepEqual((await client.query(text, [1])).rows, [{ id: 1, label: 'one', note: 'none' }]);
 });
 
-test('PostgreSQL through openDatabase and Kysely: repeated parameterised queries are right and get named', async (t) => {
-  if (!onlyOn(t, 'postgres')) return;
+storeTest('postgres', 'PostgreSQL through openDatabase and Kysely: repeated parameterised queries are right and get named', async (t) => {
   const { db } = await openTestStore(t, 'prepared-statements');
   assert.equal(db.dialect, 'postgres');
   await sql`create table probe (id integer primary key, label text not null)`.execute(db.kysely);
