@@ -32,7 +32,7 @@ import type { PatchwardenDb } from '../db/database.js';
 import {
   compileQqlToPredicate, compileQqlToWhere, defineQqlTokenTable, findQqlToken, type QqlMultiValuedToken, type QqlNode, type QqlSqlOptions, type QqlTokenDefinition, type QqlTokenTable,
 } from '../qql/index.js';
-import { catalogPatchFromRow, chunked, type CatalogPatchRecord } from '../catalog/patch-catalog-queries.js';
+import { chunked } from '../catalog/patch-catalog-queries.js';
 import { PM_VIEWS, withPmViews, type PmDb, type PmPatchViewRow, type PmViewName } from './pm-query-views.js';
 import { patchDocumentExpression, type PatchDocumentField } from './patch-documents.js';
 
@@ -63,15 +63,6 @@ export interface PatchAssetSelection {
   now?: number;
 }
 
-export interface PatchStatusRecord extends CatalogPatchRecord {
-  /** Assets missing the patch (only when asked for). */
-  missingCount?: number;
-  /** Assets that have it installed, including pending a reboot (only when asked for). */
-  installedCount?: number;
-  cves?: string[];
-  qids?: number[];
-}
-
 export interface AssetRecord {
   /** The machine's numeric id (what `POST /pm/v1/assets/uuids` maps). */
   machineId: number;
@@ -85,12 +76,6 @@ export interface AssetRecord {
   lastScannedMs: number | null;
   missingPatchCount?: number;
   installedPatchCount?: number;
-}
-
-export interface PatchDetailsWanted {
-  counts: boolean;
-  cves: boolean;
-  qids: boolean;
 }
 
 /** Largest value of the stores' 32-bit integer keys (machine ids, QIDs). */
@@ -131,14 +116,9 @@ function childTokenTable(token: QqlMultiValuedToken<any>): QqlTokenTable<any> {
   return table;
 }
 
-/** A JSON array as the driver returns it: parsed (PostgreSQL json) or as text (SQLite). */
-function jsonList(value: unknown): unknown[] {
-  if (Array.isArray(value)) return value;
-  if (typeof value === 'string') {
-    const parsed = JSON.parse(value) as unknown;
-    return Array.isArray(parsed) ? parsed : [];
-  }
-  return [];
+/** The terms a query ANDs together at its top level (the query itself when it is no AND). */
+function topLevelConjuncts(ast: QqlNode): readonly QqlNode[] {
+  return ast.kind === 'and' ? ast.operands : [ast];
 }
 
 const VIEW_NAMES: ReadonlySet<string> = new Set(Object.values(PM_VIEWS));
@@ -196,8 +176,7 @@ export class AssetPatchQueries {
    */
   private compile(ast: QqlNode, table: QqlTokenTable<any>, alias: string, now: number): Array<Expression<SqlBool>> {
     const options: QqlSqlOptions = { dialect: this.db.dialect, alias, now, containsPrefilter: this.titlePrefilter(alias) };
-    const conjuncts = ast.kind === 'and' ? ast.operands : [ast];
-    return conjuncts.map((node) => {
+    return topLevelConjuncts(ast).map((node) => {
       const token = node.kind === 'term' ? findQqlToken(table, node.token) : undefined;
       if (token?.multiValued?.table === PM_VIEWS.patchFleetStates && alias === PM_VIEWS.patches) {
         return this.fleetStateTest(node, token as QqlMultiValuedToken<any>, alias, now);
@@ -283,32 +262,11 @@ export class AssetPatchQueries {
     return query;
   }
 
-  /**
-   * One page of patches in id order, starting after `afterId`. Counts, CVEs and QIDs are read
-   * only when wanted, and only for the page's patches.
-   */
-  async listPatches(selection: PatchAssetSelection, page: { afterId?: string; limit: number }, wanted: PatchDetailsWanted): Promise<PatchStatusRecord[]> {
+  /** The ids of one page of patches in id order, starting after `afterId`. */
+  async listPatchIds(selection: PatchAssetSelection, page: { afterId?: string; limit: number }): Promise<string[]> {
     if (page.limit <= 0) return [];
-    const query = this.patchPage(selection, page)
-      .select(['pm_patches.id', 'pm_patches.title', 'pm_patches.bulletin', 'pm_patches.kb', 'pm_patches.vendor', 'pm_patches.platform',
-        'pm_patches.patch_type', 'pm_patches.is_security', 'pm_patches.vendor_severity', 'pm_patches.release', 'pm_patches.source_name',
-        'pm_patches.source_version', 'pm_patches.architectures', 'pm_patches.package_details', 'pm_patches.reboot_required',
-        'pm_patches.published_ms', 'pm_patches.modified_ms'])
-      .$if(wanted.counts, (q) => q.select(['pm_patches.missing_count', 'pm_patches.installed_count']))
-      .$if(wanted.cves, (q) => q.select(this.valuesOfPatch('patch_cves', 'cve').as('cve_list')))
-      .$if(wanted.qids, (q) => q.select(this.valuesOfPatch('patch_qids', 'qid').as('qid_list')));
-    const rows = await query.execute();
-    return rows.map((row) => {
-      const record: PatchStatusRecord = catalogPatchFromRow(row);
-      const extra = row as unknown as { missing_count: number | string; installed_count: number | string; cve_list: unknown; qid_list: unknown };
-      if (wanted.counts) {
-        record.missingCount = Number(extra.missing_count);
-        record.installedCount = Number(extra.installed_count);
-      }
-      if (wanted.cves) record.cves = jsonList(extra.cve_list).map(String);
-      if (wanted.qids) record.qids = jsonList(extra.qid_list).map(Number);
-      return record;
-    });
+    const rows = await this.patchPage(selection, page).select('pm_patches.id').execute();
+    return rows.map((row) => row.id);
   }
 
   /**
@@ -357,19 +315,8 @@ export class AssetPatchQueries {
    */
   private onlyCountedPatches(selection: PatchAssetSelection): boolean {
     if (selection.havingQuery || !selection.query) return false;
-    const conjuncts = selection.query.kind === 'and' ? selection.query.operands : [selection.query];
-    return conjuncts.some((node) => node.kind === 'term'
+    return topLevelConjuncts(selection.query).some((node) => node.kind === 'term'
       && findQqlToken(this.tokens.patches, node.token)?.multiValued?.table === PM_VIEWS.patchFleetStates);
-  }
-
-  /**
-   * The page row's values from a child table as one JSON array, sorted: read in the same query,
-   * one index lookup per patch of the page.
-   */
-  private valuesOfPatch(table: 'patch_cves' | 'patch_qids', column: 'cve' | 'qid') {
-    return this.db.dialect === 'postgres'
-      ? sql<unknown>`(select coalesce(json_agg(c.${sql.ref(column)} order by c.${sql.ref(column)}), '[]'::json) from ${sql.table(table)} c where c.patch_id = pm_patches.id)`
-      : sql<unknown>`(select json_group_array(v) from (select c.${sql.ref(column)} as v from ${sql.table(table)} c where c.patch_id = pm_patches.id order by 1))`;
   }
 
   async countPatches(selection: PatchAssetSelection): Promise<number> {

@@ -128,7 +128,7 @@ export function registerPatchRoutes(app: FastifyInstance, services: ConsoleServi
     const selection = { platform: listing.platform, query: listing.query, havingQuery: listing.havingQuery };
     const limit = pageLimit(position, listing.pageSize);
     if (limit === 0) {
-      const beyond = await queries.listPatches(selection, { afterId: cursor?.lastKey, limit: 1 }, { counts: false, cves: false, qids: false });
+      const beyond = await queries.listPatchIds(selection, { afterId: cursor?.lastKey, limit: 1 });
       if (beyond.length > 0) throw recordLimitExceeded();
       return [];
     }

@@ -15,7 +15,7 @@ import type { SqlDialectName } from '../database.js';
  *   the index). Both stores get indexes on the folded machine name (`name:` in a havingQuery)
  *   and source package name (`appFamily:`).
  * - `patches_pm_filter`: patches in id order with the short columns QQL filters on, so a page's
- *   ids are chosen on the index alone (see listPatches): on PostgreSQL an index-only scan instead
+ *   ids are chosen on the index alone (see patchPage in asset-patch-queries.ts): on PostgreSQL an index-only scan instead
  *   of a heap read per patch passed over; on SQLite a covering index (its planner passes over
  *   0004's wider `patches_pm_listing` for the bare primary key plus a table read per patch, but
  *   takes this narrow one).
