@@ -16,7 +16,9 @@
  *   machine drawn with a skew from the 6,000 newest patches (fleets share most of their patches),
  *   one in five Missing. Most catalog patches apply to no machine, as in a real catalog.
  * - Status counts: the bulk-loaded status is counted into `patch_status_counts` once, as scans
- *   would have kept it (src/scans/patch-status-counts.ts).
+ *   would have kept it (src/scans/patch-status-counts.ts). The stored listing documents are built
+ *   once too (src/scans/patch-listing-documents.ts), as a running console keeps them; the time
+ *   to build them all is printed.
  * - Measured, for each page size (the SDK's default is 1,000): each representative query (one
  *   of them with `attributes`, as a client wanting only a few fields sends it) and the
  *   baseline — `GET /pm/v1/details`, a trivial JSON route of the same server and auth —
@@ -27,6 +29,8 @@
  * - Targets: p99 < 50 ms and ≥ ¼ of the baseline's requests per second, for every query.
  *
  * `--server-cpu-prof DIR` writes a V8 CPU profile of the console process into DIR when it stops.
+ * `--keep-store` leaves the filled store (SQLite data directory or PostgreSQL database) in place
+ * and prints where it is, for EXPLAIN and in-process measurements.
  *
  * Prints a table and one JSON line (`{"bench":"pm-patches-query",...}`) for docs/benchmarks.md.
  */
@@ -41,6 +45,8 @@ import { v5 as uuidV5 } from 'uuid';
 import { insertBatchSize, openDatabase, type PatchwardenDb } from '../src/db/database.js';
 import { migrateToLatest } from '../src/db/migrate.js';
 import { recountPatchStatus } from '../src/scans/patch-status-counts.js';
+import { refreshPatchListingDocuments } from '../src/scans/patch-listing-documents.js';
+import { PATCH_WIRE_DOCUMENT } from '../src/api/pm/patch-wire-document.js';
 import { freePort } from '../test/support/free-port.js';
 import { seededRandom } from '../test/support/seeded-random.js';
 import { createPostgresDatabase, testPostgresAdminUrl } from '../test/support/test-database.js';
@@ -56,6 +62,7 @@ const { values: args } = parseArgs({
     seed: { type: 'string', default: '1' },
     concurrency: { type: 'string', default: '1' },
     'server-cpu-prof': { type: 'string' },
+    'keep-store': { type: 'boolean', default: false },
   },
 });
 const STORE = args.store === 'postgres' ? 'postgres' : 'sqlite';
@@ -249,8 +256,12 @@ try {
     sample = await fillStore(db);
     // Status rows were bulk-loaded, not folded in by scans: count them as the scans would have.
     await recountPatchStatus(db.kysely);
+    // The listing documents a console keeps stored (it would build them at its start).
+    const documentsStarted = performance.now();
+    const { built } = await refreshPatchListingDocuments(db, PATCH_WIRE_DOCUMENT);
+    console.log(`listing documents: ${built.toLocaleString('en-US')} built in ${((performance.now() - documentsStarted) / 1000).toFixed(1)} s`);
     // Fresh statistics (and, on PostgreSQL, a visibility map), as a store that has lived a while has them.
-    if (STORE === 'postgres') await sql`vacuum analyze patches, patch_cves, patch_qids, machines, asset_patch_status, patch_status_counts`.execute(db.kysely);
+    if (STORE === 'postgres') await sql`vacuum analyze patches, patch_cves, patch_qids, machines, asset_patch_status, patch_status_counts, patch_listing_documents`.execute(db.kysely);
     else await sql`analyze`.execute(db.kysely);
   } finally {
     await db.close();
@@ -334,6 +345,10 @@ try {
     server.child.kill('SIGTERM');
     await exited;
   }
-  await postgres?.drop();
-  rmSync(dataDir, { recursive: true, force: true });
+  if (args['keep-store']) {
+    console.log(`store kept: ${postgres ? postgres.url.replace(/\/\/[^@]*@/, '//') : dataDir}`);
+  } else {
+    await postgres?.drop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
 }

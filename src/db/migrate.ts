@@ -9,6 +9,7 @@ import { advisoriesMigration } from './migrations/0006-advisories.js';
 import { machineGroupsMigration } from './migrations/0007-machine-groups.js';
 import { sshHostKeysMigration } from './migrations/0008-ssh-host-keys.js';
 import { pmPatchCountsMigration } from './migrations/0009-pm-patch-counts.js';
+import { patchListingDocumentsMigration } from './migrations/0010-patch-listing-documents.js';
 
 /** Migrations in order; names are permanent once released. */
 function migrationsFor(db: PatchwardenDb): Record<string, Migration> {
@@ -22,6 +23,7 @@ function migrationsFor(db: PatchwardenDb): Record<string, Migration> {
     '0007-machine-groups': machineGroupsMigration(db.dialect),
     '0008-ssh-host-keys': sshHostKeysMigration(db.dialect),
     '0009-pm-patch-counts': pmPatchCountsMigration(db.dialect),
+    '0010-patch-listing-documents': patchListingDocumentsMigration(db.dialect),
   };
 }
 

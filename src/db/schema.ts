@@ -22,6 +22,7 @@ export interface PatchwardenTables {
   vulnerabilities: VulnerabilitiesTable;
   asset_patch_status: AssetPatchStatusTable;
   patch_status_counts: PatchStatusCountsTable;
+  patch_listing_documents: PatchListingDocumentsTable;
   deployment_jobs: DeploymentJobsTable;
   deployment_job_coauthors: DeploymentJobCoauthorsTable;
   credentials: CredentialsTable;
@@ -248,6 +249,17 @@ export interface PatchStatusCountsTable {
   missing_count: number;
   /** Installed or InstalledPendingReboot. */
   installed_count: number;
+}
+
+/**
+ * A patch's listing document without its live counts (src/scans/patch-listing-documents.ts);
+ * `format`, `head` and `tail` are null while the row is stale (marked by triggers, migration 0010).
+ */
+export interface PatchListingDocumentsTable {
+  patch_id: string;
+  format: string | null;
+  head: string | null;
+  tail: string | null;
 }
 
 /** A deployment job of the Patch Management API (see src/deploy/deployment-jobs.ts). */

@@ -35,6 +35,7 @@ import {
 import { chunked } from '../catalog/patch-catalog-queries.js';
 import { PM_VIEWS, withPmViews, type PmDb, type PmPatchViewRow, type PmViewName } from './pm-query-views.js';
 import { patchDocumentExpression, type PatchDocumentField } from './patch-documents.js';
+import { patchListingDocumentFormat, storedPatchDocumentExpression } from './patch-listing-documents.js';
 
 export {
   PM_VIEWS, type PmAssetTagViewRow, type PmAssetViewRow, type PmPatchArchitectureViewRow, type PmPatchFleetStateViewRow, type PmPatchPairViewRow,
@@ -271,14 +272,40 @@ export class AssetPatchQueries {
 
   /**
    * One page of patches in id order, starting after `afterId`, each as a JSON document the store
-   * builds with the given keys (patch-documents.ts), with its id for paging.
+   * builds with the given keys (patch-documents.ts), with its id for paging. With `stored`, each
+   * document is read from the patch's stored listing document when it has a current one
+   * (patch-listing-documents.ts), and `builtLive` says which had none.
    */
-  async listPatchDocuments(selection: PatchAssetSelection, page: { afterId?: string; limit: number }, fields: readonly PatchDocumentField[]): Promise<Array<{ id: string; document: string }>> {
+  async listPatchDocuments(
+    selection: PatchAssetSelection, page: { afterId?: string; limit: number }, fields: readonly PatchDocumentField[], options: { stored?: boolean } = {},
+  ): Promise<Array<{ id: string; document: string; builtLive: boolean }>> {
     if (page.limit <= 0) return [];
+    if (!options.stored) {
+      const rows = await this.patchPage(selection, page)
+        .select(['pm_patches.id', patchDocumentExpression(this.db, fields, PM_VIEWS.patches).as('document')])
+        .execute();
+      return rows.map((row) => ({ id: row.id, document: row.document, builtLive: true }));
+    }
+    const format = patchListingDocumentFormat(this.db, fields);
     const rows = await this.patchPage(selection, page)
-      .select(['pm_patches.id', patchDocumentExpression(this.db.dialect, fields, PM_VIEWS.patches).as('document')])
+      .leftJoin('patch_listing_documents as stored', (join) => join.onRef('stored.patch_id', '=', 'pm_patches.id').on('stored.format', '=', format))
+      .select(['pm_patches.id', storedPatchDocumentExpression(this.db, fields, PM_VIEWS.patches, 'stored').as('document')])
       .execute();
-    return rows.map((row) => ({ id: row.id, document: row.document }));
+    // Patches without a current stored document (changed since the last refresh): built live.
+    const unstored = rows.filter((row) => row.document === null).map((row) => row.id);
+    const built = new Map<string, string>();
+    for (const ids of chunked(unstored)) {
+      const live = await withPmViews(this.db.kysely, this.db.dialect, ['pm_patches']).selectFrom('pm_patches')
+        .select(['pm_patches.id', patchDocumentExpression(this.db, fields, PM_VIEWS.patches).as('document')])
+        .where('pm_patches.id', 'in', ids)
+        .execute();
+      for (const row of live) built.set(row.id, row.document);
+    }
+    // A patch gone between the two reads (patches are not deleted by the console) is left out.
+    return rows.flatMap((row) => {
+      const document = row.document ?? built.get(row.id);
+      return document === undefined ? [] : [{ id: row.id, document, builtLive: row.document === null }];
+    });
   }
 
   /**

@@ -3,14 +3,15 @@
  * the field list of patch-wire-document.ts). Each document must be exactly the client's `Patch`
  * object computed here from the stored rows, independently: the same keys in the response
  * schema's order, the same values (strings with quotes, backslashes, control characters and
- * non-ASCII text; sorted CVE and QID lists; live counts; booleans), for every patch, for random
- * `attributes` subsets, and for none at all; and `patchStatus` listings page through exactly the
- * counted patches.
+ * non-ASCII text; sorted CVE and QID lists; live counts; booleans), for every patch (built live
+ * and from the stored listing documents), for random `attributes` subsets, and for none at all;
+ * and `patchStatus` listings page through exactly the counted patches.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { migrateToLatest } from '../../src/db/migrate.js';
 import { AssetPatchQueries } from '../../src/scans/asset-patch-queries.js';
+import { refreshPatchListingDocuments } from '../../src/scans/patch-listing-documents.js';
 import { PATCH_PAIR_QQL_TOKENS, PATCH_QQL_TOKENS } from '../../src/api/pm/patch-qql-tokens.js';
 import { ASSET_QQL_TOKENS } from '../../src/api/pm/asset-qql-tokens.js';
 import { PATCH_WIRE_DOCUMENT, patchWireFields } from '../../src/api/pm/patch-wire-document.js';
@@ -87,20 +88,24 @@ test(`patch documents written by the store equal the client's Patch objects (${t
   const byId = new Map(patches.map((p) => [p.id, p]));
   const expectedOf = (id: string) => expectedWire(byId.get(id)!, cves.get(id) ?? [], qids.get(id) ?? [], counts.get(id) ?? { missing: 0, installed: 0 });
 
-  // Every patch, all keys, over several pages.
-  const seen: string[] = [];
-  let afterId: string | undefined;
-  for (;;) {
-    const page = await queries.listPatchDocuments({}, { afterId, limit: 70 }, PATCH_WIRE_DOCUMENT);
-    if (page.length === 0) break;
-    for (const { id, document } of page) {
-      const parsed = JSON.parse(document) as Record<string, unknown>;
-      assert.equal(JSON.stringify(parsed), JSON.stringify(expectedOf(id)), `document of ${id}`);
-      seen.push(id);
+  // Every patch, all keys, over several pages: built live, then from stored documents.
+  for (const stored of [false, true]) {
+    if (stored) assert.equal((await refreshPatchListingDocuments(db, PATCH_WIRE_DOCUMENT)).built, PATCH_COUNT);
+    const seen: string[] = [];
+    let afterId: string | undefined;
+    for (;;) {
+      const page = await queries.listPatchDocuments({}, { afterId, limit: 70 }, PATCH_WIRE_DOCUMENT, { stored });
+      if (page.length === 0) break;
+      for (const { id, document, builtLive } of page) {
+        const parsed = JSON.parse(document) as Record<string, unknown>;
+        assert.equal(JSON.stringify(parsed), JSON.stringify(expectedOf(id)), `document of ${id}${stored ? ' (stored)' : ''}`);
+        assert.equal(builtLive, !stored, `${id} read from its stored document when stored`);
+        seen.push(id);
+      }
+      afterId = page[page.length - 1].id;
     }
-    afterId = page[page.length - 1].id;
+    assert.deepEqual(seen, [...byId.keys()].sort(), 'every patch once, in id order');
   }
-  assert.deepEqual(seen, [...byId.keys()].sort(), 'every patch once, in id order');
 
   // Random attribute subsets (keys outside the document, such as `category`, give nothing).
   const names = [...Object.keys(PmPatch.properties), 'category', 'vendorlink'];

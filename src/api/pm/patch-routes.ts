@@ -9,7 +9,8 @@ import { LenientFields, WireRequestError } from '../wire-request.js';
 import { isQqlError, parseQql, validateQql, type QqlError, type QqlNode, type QqlTokenTable } from '../../qql/index.js';
 import { AssetPatchQueries } from '../../scans/asset-patch-queries.js';
 import { PATCH_WIRE_KEYS, PmPatch, PmPatchCount } from './pm-wire-models.js';
-import { patchWireFields } from './patch-wire-document.js';
+import { PATCH_WIRE_DOCUMENT, patchWireFields } from './patch-wire-document.js';
+import { PatchListingDocumentUpkeep } from './patch-listing-upkeep.js';
 import { PATCH_PAIR_QQL_TOKENS, PATCH_QQL_TOKENS } from './patch-qql-tokens.js';
 import { ASSET_QQL_TOKENS } from './asset-qql-tokens.js';
 import { pageLimit, readSearchAfter, recordLimitExceeded, sendSearchAfter } from './search-after.js';
@@ -118,6 +119,10 @@ export function readListingRequest(request: FastifyRequest, options: {
 
 export function registerPatchRoutes(app: FastifyInstance, services: ConsoleServices): void {
   const queries = new AssetPatchQueries(services.db, { patches: PATCH_QQL_TOKENS, patchPairs: PATCH_PAIR_QQL_TOKENS, assets: ASSET_QQL_TOKENS });
+  // Whole documents (no `attributes`) are kept in the store; see patch-listing-upkeep.ts.
+  const upkeep = new PatchListingDocumentUpkeep(services.db, PATCH_WIRE_DOCUMENT, app.log);
+  app.addHook('onClose', () => upkeep.close());
+  upkeep.request();
 
   app.post('/v2/patches', { schema: { response: { 200: { type: 'array', items: PmPatch } } } }, answeringQqlErrors(async (request, reply) => {
     const listing = readListingRequest(request, {
@@ -133,8 +138,10 @@ export function registerPatchRoutes(app: FastifyInstance, services: ConsoleServi
       return [];
     }
     // The store writes each patch's JSON (only keys the response schema declares, see
-    // patch-wire-document.ts); the page is sent as their array.
-    const patches = await queries.listPatchDocuments(selection, { afterId: cursor?.lastKey, limit }, patchWireFields(listing.attributes));
+    // patch-wire-document.ts), from its stored document when current; the page is sent as their array.
+    const whole = listing.attributes === undefined;
+    const patches = await queries.listPatchDocuments(selection, { afterId: cursor?.lastKey, limit }, patchWireFields(listing.attributes), { stored: whole });
+    if (whole && patches.some((p) => p.builtLive)) upkeep.request();
     sendSearchAfter(reply, position, limit, patches.map((p) => p.id));
     return reply.type('application/json; charset=utf-8').send(`[${patches.map((p) => p.document).join(',')}]`);
   }));
