@@ -4,6 +4,9 @@
  * order the keys were given. Listing pages this way skips reading twenty columns into row
  * objects, mapping them and serialising them again (measured in docs/benchmarks.md).
  *
+ * A document can also be split around its live values (the fleet counts), so that the rest is
+ * stored once and only the counts are built per listing (patch-listing-documents.ts).
+ *
  * Keys and value kinds come from code (an API's field list), never from a request; the values
  * are the row's own columns.
  */

@@ -60,7 +60,7 @@ export interface PatchListingRefresh {
   /** Documents written. */
   built: number;
   /**
-   * `done`: no patch was left without a current document (as of the last batch).
+   * `done`: every patch considered has a current document (as of its batch).
    * `stopped`: `shouldStop` said so between batches.
    * `busy`: on PostgreSQL, another process is refreshing, or a patch changed under a batch (that
    * batch wrote nothing); try again later.
@@ -68,78 +68,108 @@ export interface PatchListingRefresh {
   outcome: 'done' | 'stopped' | 'busy';
 }
 
+/**
+ * Which patches a refresh considers:
+ * - `all`: every patch without a current row (missing, stale, or of another format), found by
+ *   walking the catalog; for a console's start, when the format may have changed.
+ * - `stale`: the rows marked stale since, found through a partial index without walking the
+ *   catalog; for refreshes after changes.
+ */
+export type PatchListingRefreshScope = 'all' | 'stale';
+
 /** Batches small enough not to hold SQLite's single connection (or a PostgreSQL lock) for long. */
 const BATCH = { sqlite: 250, postgres: 2000 } as const;
 /** Serialises refreshes of several PostgreSQL processes: one refreshes, the others skip. */
 export const POSTGRES_REFRESH_LOCK_KEY = '7379218113452851741';
 
 /**
- * Writes current documents for patches whose row is missing, stale or of another format, a batch
- * at a time in patch-id order, yielding to other work between batches.
+ * Writes current documents for the patches of `scope`, a batch at a time in patch-id order (each
+ * batch resumes after the last patch the previous one considered, so a refresh reads each patch
+ * once), yielding to other work between batches.
  *
- * On PostgreSQL each batch is one statement in a repeatable-read transaction. A patch changed by
- * a transaction that commits after the batch's snapshot has its row marked stale by that change;
- * the batch's write to the same row then fails with a serialisation error instead of storing the
- * document of the older data (at read committed it would silently overwrite the mark). Such a
- * batch writes nothing and the refresh reports `busy`.
+ * On PostgreSQL each batch is a repeatable-read transaction. A patch changed by a transaction
+ * that commits after the batch's snapshot has its row marked stale by that change; the batch's
+ * write to the same row then fails with a serialisation error instead of storing the document of
+ * the older data (at read committed it would silently overwrite the mark). And a batch waits at
+ * most `lockWaitMs` for a row that a running change has marked: a catalog sync marks rows in no
+ * particular order, so a longer wait could end in a deadlock whose victim might be the sync.
+ * Either way the batch writes nothing and the refresh reports `busy`.
  */
 export async function refreshPatchListingDocuments(
   db: PatchwardenDb,
   fields: readonly PatchDocumentField[],
-  options: { batchSize?: number; shouldStop?: () => boolean } = {},
+  options: { scope?: PatchListingRefreshScope; batchSize?: number; shouldStop?: () => boolean; lockWaitMs?: number } = {},
 ): Promise<PatchListingRefresh> {
+  const scope = options.scope ?? 'all';
   const batchSize = options.batchSize ?? BATCH[db.dialect];
+  const lockWaitMs = Math.max(1, Math.trunc(options.lockWaitMs ?? 100));
   let built = 0;
+  let afterId: string | undefined;
   for (;;) {
     if (options.shouldStop?.()) return { built, outcome: 'stopped' };
-    const written = db.dialect === 'postgres'
-      ? await postgresBatch(db, fields, batchSize)
-      : Number((await refreshBatch(db, db.kysely, fields, batchSize).executeTakeFirst()).numInsertedOrUpdatedRows ?? 0n);
-    if (written === 'busy') return { built, outcome: 'busy' };
-    built += written;
-    if (written < batchSize) return { built, outcome: 'done' };
+    const batch = db.dialect === 'postgres'
+      ? await postgresBatch(db, fields, { scope, batchSize, afterId, lockWaitMs })
+      : await refreshBatch(db, db.kysely, fields, { scope, batchSize, afterId });
+    if (batch === 'busy') return { built, outcome: 'busy' };
+    built += batch.written;
+    if (batch.lastId === undefined) return { built, outcome: 'done' };
+    afterId = batch.lastId;
     await new Promise((resolve) => setImmediate(resolve));
   }
 }
 
-async function postgresBatch(db: PatchwardenDb, fields: readonly PatchDocumentField[], batchSize: number): Promise<number | 'busy'> {
+interface BatchSpec {
+  scope: PatchListingRefreshScope;
+  batchSize: number;
+  afterId: string | undefined;
+}
+
+/** One batch's result: documents written, and the last patch considered (none: nothing was left). */
+type BatchResult = { written: number; lastId: string | undefined };
+
+async function postgresBatch(db: PatchwardenDb, fields: readonly PatchDocumentField[], spec: BatchSpec & { lockWaitMs: number }): Promise<BatchResult | 'busy'> {
   try {
     return await db.kysely.transaction().setIsolationLevel('repeatable read').execute(async (trx) => {
+      await sql.raw(`set local lock_timeout = ${spec.lockWaitMs}`).execute(trx);
       const { rows } = await sql<{ locked: boolean }>`select pg_try_advisory_xact_lock(cast(${POSTGRES_REFRESH_LOCK_KEY} as bigint)) as locked`.execute(trx);
       if (!rows[0].locked) return 'busy' as const;
-      const result = await refreshBatch(db, trx, fields, batchSize).executeTakeFirst();
-      return Number(result.numInsertedOrUpdatedRows ?? 0n);
+      return refreshBatch(db, trx, fields, spec);
     });
   } catch (error) {
     const code = (error as { code?: unknown }).code;
-    // 40001 serialisation failure, 40P01 deadlock: a concurrent change won; it marked its patches.
-    if (code === '40001' || code === '40P01') return 'busy';
+    // 40001 serialisation failure, 55P03 lock wait timed out, 40P01 deadlock: a concurrent
+    // change won; it marked its patches.
+    if (code === '40001' || code === '55P03' || code === '40P01') return 'busy';
     throw error;
   }
 }
 
-/** Upserts the documents of the next `batchSize` patches (in id order) without a current row. */
-function refreshBatch(db: PatchwardenDb, executor: typeof db.kysely | Transaction<PatchwardenTables>, fields: readonly PatchDocumentField[], batchSize: number) {
+/**
+ * Picks the next `batchSize` patches of the scope after `afterId` (in id order) and upserts their
+ * documents. Rows of patches that no longer exist are passed over (their ids still advance).
+ */
+async function refreshBatch(db: PatchwardenDb, executor: typeof db.kysely | Transaction<PatchwardenTables>, fields: readonly PatchDocumentField[], spec: BatchSpec): Promise<BatchResult> {
   const format = patchListingDocumentFormat(db, fields);
+  const candidates = spec.scope === 'stale'
+    ? executor.selectFrom('patch_listing_documents').select('patch_id as id').where('head', 'is', null)
+      .$if(spec.afterId !== undefined, (q) => q.where('patch_id', '>', spec.afterId!)).orderBy('patch_id').limit(spec.batchSize)
+    : executor.selectFrom('patches as q').leftJoin('patch_listing_documents as d', 'd.patch_id', 'q.id').select('q.id')
+      .where((w) => w.or([w('d.patch_id', 'is', null), w('d.format', 'is', null), w('d.format', '<>', format)]))
+      .$if(spec.afterId !== undefined, (q) => q.where('q.id', '>', spec.afterId!)).orderBy('q.id').limit(spec.batchSize);
+  const ids = (await candidates.execute()).map((row) => row.id);
+  if (ids.length === 0) return { written: 0, lastId: undefined };
   const { head, tail } = storedDocumentSplit(db, fields, 'pm_patches');
-  const views = withPmViews(executor as typeof db.kysely, db.dialect, ['pm_patches']);
-  return views.insertInto('patch_listing_documents')
+  const result = await withPmViews(executor as typeof db.kysely, db.dialect, ['pm_patches']).insertInto('patch_listing_documents')
     .columns(['patch_id', 'format', 'head', 'tail'])
-    .expression((eb) => {
-      const stale = eb.selectFrom('patches as q')
-        .leftJoin('patch_listing_documents as d', 'd.patch_id', 'q.id')
-        .select('q.id')
-        .where((w) => w.or([w('d.patch_id', 'is', null), w('d.format', 'is', null), w('d.format', '<>', format)]))
-        .orderBy('q.id')
-        .limit(batchSize);
-      return eb.selectFrom('pm_patches')
-        .select(['pm_patches.id', sql<string>`cast(${format} as text)`.as('format'), head.as('head'), tail.as('tail')])
-        // As in patch listings: on PostgreSQL the ids as one array, read by key.
-        .where(db.dialect === 'postgres'
-          ? sql<boolean>`${sql.ref('pm_patches.id')} = any(array(${stale}))`
-          : sql<boolean>`${sql.ref('pm_patches.id')} in (${stale})`);
-    })
+    .expression((eb) => eb.selectFrom('pm_patches')
+      .select(['pm_patches.id', sql<string>`cast(${format} as text)`.as('format'), head.as('head'), tail.as('tail')])
+      // On PostgreSQL the ids as one array parameter.
+      .where(db.dialect === 'postgres'
+        ? sql<boolean>`${sql.ref('pm_patches.id')} = any(cast(${ids} as text[]))`
+        : sql<boolean>`${sql.ref('pm_patches.id')} in (${sql.join(ids)})`))
     .onConflict((oc) => oc.column('patch_id').doUpdateSet((eb) => ({
       format: eb.ref('excluded.format'), head: eb.ref('excluded.head'), tail: eb.ref('excluded.tail'),
-    })));
+    })))
+    .executeTakeFirst();
+  return { written: Number(result.numInsertedOrUpdatedRows ?? 0n), lastId: ids.length < spec.batchSize ? undefined : ids[ids.length - 1] };
 }

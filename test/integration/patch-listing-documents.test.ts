@@ -5,9 +5,10 @@
  * QIDs, its deletion) makes its stored document unused at once, in the changing transaction,
  * while count changes need no refresh; documents of another format are never sent; refreshes go
  * in batches and stop when asked. On PostgreSQL a refresh racing a concurrent change never stores
- * the older data's document, and refreshes of several processes do not overlap. Through a real
- * console, listings that had to build documents live get them stored, and so does a catalog
- * already there when the console starts; a refresh that fails is logged and retried after a pause.
+ * the older data's document nor waits long on it, and refreshes of several processes do not
+ * overlap. Through a real console, listings that had to build documents live get them stored, and
+ * so does a catalog already there when the console starts; a refresh that fails is logged and
+ * retried after a pause.
  */
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
@@ -136,12 +137,14 @@ test(`stored listing documents are sent only while current, and every change to 
   const rows = await db.kysely.selectFrom('patch_listing_documents').select('patch_id').execute();
   assert.ok(!rows.some((row) => row.patch_id === idOf(11)), "a deleted patch's document is deleted with it");
 
-  assert.deepEqual(await refreshPatchListingDocuments(db, PATCH_WIRE_DOCUMENT), { built: changed.length, outcome: 'done' });
+  // Only the marked rows, through the partial index, and in batches of two.
+  assert.deepEqual(await refreshPatchListingDocuments(db, PATCH_WIRE_DOCUMENT, { scope: 'stale', batchSize: 2 }), { built: changed.length, outcome: 'done' });
   await assertListing(db, []);
 
   // A document of another format (another version's field list) is never sent, and is rebuilt.
   await db.kysely.updateTable('patch_listing_documents').set({ format: 'another-format', head: '{"bogus":', tail: '}' }).where('patch_id', '=', idOf(3)).execute();
   await assertListing(db, [idOf(3)]);
+  assert.deepEqual(await refreshPatchListingDocuments(db, PATCH_WIRE_DOCUMENT, { scope: 'stale' }), { built: 0, outcome: 'done' }, 'not stale, only of another format');
   assert.deepEqual(await refreshPatchListingDocuments(db, PATCH_WIRE_DOCUMENT), { built: 1, outcome: 'done' });
   await assertListing(db, []);
 
@@ -173,7 +176,8 @@ if (testStore() === 'postgres') {
       // The change is made but not committed: the refresh's snapshot has the older title.
       await writer.query('begin');
       await writer.query(`update patches set title = 'second' where id = $1`, [idOf(20)]);
-      refreshing = refreshPatchListingDocuments(db, PATCH_WIRE_DOCUMENT);
+      // Waiting as long as it takes, so that the writer commits while the refresh waits.
+      refreshing = refreshPatchListingDocuments(db, PATCH_WIRE_DOCUMENT, { lockWaitMs: 60_000 });
       // Wait until the refresh waits on the writer's row (its write of patch 20's document).
       const deadline = Date.now() + 20_000;
       for (;;) {
@@ -190,6 +194,22 @@ if (testStore() === 'postgres') {
     assert.match(listed.get(idOf(20))!.document, /"title":"second"/);
     assert.deepEqual(await refreshPatchListingDocuments(db, PATCH_WIRE_DOCUMENT), { built: 1, outcome: 'done' });
     assert.match((await assertListing(db, [])).get(idOf(20))!.document, /"title":"second"/);
+  });
+
+  test('PostgreSQL: a refresh does not wait on a change in progress, which then commits', { timeout: 60_000 }, async (t) => {
+    const { db, databaseUrl } = await storeWithPatches(t);
+    await refreshPatchListingDocuments(db, PATCH_WIRE_DOCUMENT);
+    await db.kysely.updateTable('patches').set({ title: 'first' }).where('id', '=', idOf(30)).execute();
+    await withOwnConnection(databaseUrl, async (writer) => {
+      await writer.query('begin');
+      await writer.query(`update patches set title = 'second' where id = $1`, [idOf(30)]);
+      const started = Date.now();
+      assert.deepEqual(await refreshPatchListingDocuments(db, PATCH_WIRE_DOCUMENT, { lockWaitMs: 50 }), { built: 0, outcome: 'busy' });
+      assert.ok(Date.now() - started < 5_000, 'the refresh gave up instead of waiting for the change');
+      await writer.query('commit');
+    });
+    assert.match((await assertListing(db, [idOf(30)])).get(idOf(30))!.document, /"title":"second"/);
+    assert.deepEqual(await refreshPatchListingDocuments(db, PATCH_WIRE_DOCUMENT), { built: 1, outcome: 'done' });
   });
 
   test('PostgreSQL: while another process refreshes, a refresh steps aside', { timeout: 60_000 }, async (t) => {

@@ -1,7 +1,8 @@
 /**
  * Keeps the store's patch listing documents (src/scans/patch-listing-documents.ts) current for
- * this console: a refresh when the console starts, and another whenever a listing had to build
- * documents live because patches changed (a catalog sync or a scan) since the last one. Listings
+ * this console: a refresh of the whole catalog when the console starts, and one of the stale
+ * documents whenever a listing had to build documents live because patches changed (a catalog
+ * sync or a scan) since the last one. Listings
  * are right either way; this only keeps them fast. One refresh at a time per console, requests
  * during one folded into a single next run, and that run no sooner than `minIntervalMs` after
  * (after a failure, `retryAfterFailureMs`, so a broken store is not retried and logged per request).
@@ -9,13 +10,15 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { PatchwardenDb } from '../../db/database.js';
 import type { PatchDocumentField } from '../../scans/patch-documents.js';
-import { refreshPatchListingDocuments } from '../../scans/patch-listing-documents.js';
+import { refreshPatchListingDocuments, type PatchListingRefreshScope } from '../../scans/patch-listing-documents.js';
 
 export class PatchListingDocumentUpkeep {
   private running: Promise<void> | undefined;
   private wanted = false;
   private closed = false;
   private timer: NodeJS.Timeout | undefined;
+  /** The first refresh walks the whole catalog (the format may have changed); later ones only stale rows. */
+  private scope: PatchListingRefreshScope = 'all';
 
   constructor(
     private readonly db: PatchwardenDb,
@@ -62,7 +65,8 @@ export class PatchListingDocumentUpkeep {
     this.wanted = false;
     const started = performance.now();
     try {
-      const { built, outcome } = await refreshPatchListingDocuments(this.db, this.fields, { shouldStop: () => this.closed });
+      const { built, outcome } = await refreshPatchListingDocuments(this.db, this.fields, { scope: this.scope, shouldStop: () => this.closed });
+      if (outcome === 'done') this.scope = 'stale';
       const ms = Math.round(performance.now() - started);
       // A first start or an upgrade builds the whole catalog's documents: worth a line.
       if (built >= 1_000) this.log.info({ built, ms }, 'patch listing documents refreshed');

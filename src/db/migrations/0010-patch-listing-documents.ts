@@ -25,6 +25,9 @@ export function patchListingDocumentsMigration(dialect: SqlDialectName): Migrati
         .addColumn('head', 'text')
         .addColumn('tail', 'text')
         .execute();
+      // The stale rows, found without reading the others (refreshes after changes).
+      await db.schema.createIndex('patch_listing_documents_stale').ifNotExists().on('patch_listing_documents')
+        .column('patch_id').where(sql.ref('head'), 'is', null).execute();
       if (dialect === 'sqlite') await createSqliteTriggers(db);
       else await createPostgresTriggers(db);
       // Every patch already stored starts stale.
