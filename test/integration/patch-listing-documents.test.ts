@@ -176,6 +176,8 @@ if (testStore() === 'postgres') {
       // The change is made but not committed: the refresh's snapshot has the older title.
       await writer.query('begin');
       await writer.query(`update patches set title = 'second' where id = $1`, [idOf(20)]);
+      // A second change to the same patch in the same transaction (its mark is not written twice).
+      await writer.query(`insert into patch_cves (patch_id, cve) values ($1, 'CVE-2026-2020')`, [idOf(20)]);
       // Waiting as long as it takes, so that the writer commits while the refresh waits.
       refreshing = refreshPatchListingDocuments(db, PATCH_WIRE_DOCUMENT, { lockWaitMs: 60_000 });
       // Wait until the refresh waits on the writer's row (its write of patch 20's document).
@@ -191,9 +193,9 @@ if (testStore() === 'postgres') {
     });
     assert.deepEqual(await refreshing, { built: 0, outcome: 'busy' }, 'the batch gave way to the change');
     const listed = await assertListing(db, [idOf(20)]);
-    assert.match(listed.get(idOf(20))!.document, /"title":"second"/);
+    assert.match(listed.get(idOf(20))!.document, /"title":"second".*"CVE-2026-2020"/);
     assert.deepEqual(await refreshPatchListingDocuments(db, PATCH_WIRE_DOCUMENT), { built: 1, outcome: 'done' });
-    assert.match((await assertListing(db, [])).get(idOf(20))!.document, /"title":"second"/);
+    assert.match((await assertListing(db, [])).get(idOf(20))!.document, /"title":"second".*"CVE-2026-2020"/);
   });
 
   test('PostgreSQL: a refresh does not wait on a change in progress, which then commits', { timeout: 60_000 }, async (t) => {

@@ -42,7 +42,8 @@ export function patchListingDocumentsMigration(dialect: SqlDialectName): Migrati
             await sql`drop trigger if exists ${sql.id(`${table}_listing_${event}`)} on ${sql.table(table)}`.execute(db);
           }
         }
-        await sql`drop function if exists patch_listing_documents_mark_stale()`.execute(db);
+        await sql`drop function if exists patch_listing_documents_mark_patches()`.execute(db);
+        await sql`drop function if exists patch_listing_documents_mark_children()`.execute(db);
         await sql`drop function if exists patch_listing_documents_forget()`.execute(db);
       }
       await db.schema.dropTable('patch_listing_documents').ifExists().execute();
@@ -56,13 +57,18 @@ const SQLITE_TRIGGERS = [
   'patch_qids_listing_insert', 'patch_qids_listing_update', 'patch_qids_listing_delete',
 ];
 
-/** SQLite: row triggers. Writers are serialised there, so a stale mark cannot race a refresh. */
+/**
+ * SQLite: row triggers. Writers are serialised there, so a stale mark cannot race a refresh, and
+ * a row already stale is left as it is (a sync marks most patches two or three times).
+ */
 async function createSqliteTriggers(db: Kysely<any>): Promise<void> {
-  // A delete and an insert, not `insert or replace`: the conflict policy of the statement firing
-  // a trigger overrides the one of statements in its body (an upsert of patches would make the
-  // replace fail).
-  const markStale = (patchId: string) => sql`delete from patch_listing_documents where patch_id = ${sql.raw(patchId)};
-    insert into patch_listing_documents (patch_id) values (${sql.raw(patchId)});`;
+  // An insert of a missing row and an update of a current one, not `insert or replace` or an
+  // upsert: the conflict policy of the statement firing a trigger overrides those of the
+  // statements in its body (an upsert of patches made a replace fail).
+  const markStale = (patchId: string) => sql`
+    insert into patch_listing_documents (patch_id) select p.id from patches p where p.id = ${sql.raw(patchId)}
+      and not exists (select 1 from patch_listing_documents d where d.patch_id = p.id);
+    update patch_listing_documents set format = null, head = null, tail = null where patch_id = ${sql.raw(patchId)} and head is not null;`;
   await sql`create trigger if not exists patches_listing_insert after insert on patches begin ${markStale('new.id')} end`.execute(db);
   await sql`create trigger if not exists patches_listing_update after update on patches begin
       delete from patch_listing_documents where patch_id = old.id and old.id is not new.id;
@@ -71,35 +77,42 @@ async function createSqliteTriggers(db: Kysely<any>): Promise<void> {
   await sql`create trigger if not exists patches_listing_delete after delete on patches begin
       delete from patch_listing_documents where patch_id = old.id;
     end`.execute(db);
+  // A CVE or QID row of a patch that does not exist (or no longer does) marks nothing.
   for (const table of ['patch_cves', 'patch_qids']) {
-    // Only for patches that exist: a child row of an unknown patch must not create a row.
-    const markIfPatch = (patchId: string) => sql`delete from patch_listing_documents where patch_id = ${sql.raw(patchId)};
-      insert into patch_listing_documents (patch_id) select id from patches where id = ${sql.raw(patchId)};`;
     await sql`create trigger if not exists ${sql.id(`${table}_listing_insert`)} after insert on ${sql.table(table)} begin
-        ${markIfPatch('new.patch_id')} end`.execute(db);
+        ${markStale('new.patch_id')} end`.execute(db);
     await sql`create trigger if not exists ${sql.id(`${table}_listing_update`)} after update on ${sql.table(table)} begin
-        ${markIfPatch('old.patch_id')} ${markIfPatch('new.patch_id')} end`.execute(db);
+        ${markStale('old.patch_id')} ${markStale('new.patch_id')} end`.execute(db);
     await sql`create trigger if not exists ${sql.id(`${table}_listing_delete`)} after delete on ${sql.table(table)} begin
-        ${markIfPatch('old.patch_id')} end`.execute(db);
+        ${markStale('old.patch_id')} end`.execute(db);
   }
 }
 
 /**
  * PostgreSQL: statement triggers with transition tables, so a catalog sync writing 500 patches
- * in one statement marks them in one statement too. The patch id column is the trigger argument.
+ * in one statement marks them in one statement too. Static SQL (plans cached by PL/pgSQL); a
+ * patch's own rows need no existence check, nor do new CVE or QID rows (their foreign key), but
+ * removed ones do (a cascade from a deleted patch).
  */
 async function createPostgresTriggers(db: Kysely<any>): Promise<void> {
-  await sql`create or replace function patch_listing_documents_mark_stale() returns trigger language plpgsql as $$
+  // A row this transaction has already written (marked, or inserted) is not written again: the
+  // first write is what a concurrent refresh collides with, and a sync marks most patches two or
+  // three times (the patch, then its CVEs and QIDs). xmin is that row version's transaction.
+  const markStale = sql.raw(`on conflict (patch_id) do update set format = null, head = null, tail = null
+    where (patch_listing_documents.xmin::text)::bigint <> txid_current() % 4294967296`);
+  await sql`create or replace function patch_listing_documents_mark_patches() returns trigger language plpgsql as $$
+    begin
+      insert into patch_listing_documents (patch_id) select c.id from changed_new c ${markStale};
+      return null;
+    end $$`.execute(db);
+  await sql`create or replace function patch_listing_documents_mark_children() returns trigger language plpgsql as $$
     begin
       if tg_op in ('INSERT', 'UPDATE') then
-        execute format('insert into patch_listing_documents (patch_id)
-            select distinct c.%1$I from changed_new c join patches p on p.id = c.%1$I
-            on conflict (patch_id) do update set format = null, head = null, tail = null', tg_argv[0]);
+        insert into patch_listing_documents (patch_id) select distinct c.patch_id from changed_new c ${markStale};
       end if;
       if tg_op in ('UPDATE', 'DELETE') then
-        execute format('insert into patch_listing_documents (patch_id)
-            select distinct c.%1$I from changed_old c join patches p on p.id = c.%1$I
-            on conflict (patch_id) do update set format = null, head = null, tail = null', tg_argv[0]);
+        insert into patch_listing_documents (patch_id)
+          select distinct c.patch_id from changed_old c where exists (select 1 from patches p where p.id = c.patch_id) ${markStale};
       end if;
       return null;
     end $$`.execute(db);
@@ -109,12 +122,11 @@ async function createPostgresTriggers(db: Kysely<any>): Promise<void> {
       return null;
     end $$`.execute(db);
   const transitions = { insert: sql`new table as changed_new`, update: sql`old table as changed_old new table as changed_new`, delete: sql`old table as changed_old` };
-  for (const [table, column] of [['patches', 'id'], ['patch_cves', 'patch_id'], ['patch_qids', 'patch_id']] as const) {
+  for (const table of ['patches', 'patch_cves', 'patch_qids'] as const) {
     for (const event of ['insert', 'update', 'delete'] as const) {
-      const forget = table === 'patches' && event === 'delete';
+      const action = table !== 'patches' ? 'patch_listing_documents_mark_children' : event === 'delete' ? 'patch_listing_documents_forget' : 'patch_listing_documents_mark_patches';
       await sql`create trigger ${sql.id(`${table}_listing_${event}`)} after ${sql.raw(event)} on ${sql.table(table)}
-        referencing ${transitions[event]} for each statement
-        execute function ${sql.raw(forget ? 'patch_listing_documents_forget()' : `patch_listing_documents_mark_stale('${column}')`)}`.execute(db);
+        referencing ${transitions[event]} for each statement execute function ${sql.id(action)}()`.execute(db);
     }
   }
 }
