@@ -12,9 +12,9 @@ import type { SqlDialectName } from '../database.js';
  * any insert or update of a patch, and any change to its CVE or QID rows, marks the patch's row
  * stale (format, head and tail null) in the same transaction, so a listing never reads a document
  * older than the data, and builds that patch's document live instead until it is refreshed. The
- * mark is an upsert, not a delete, so that on PostgreSQL a refresh running concurrently with the
- * change always collides with it on this row (see the refresh for why that matters). Deleting a
- * patch deletes its row.
+ * mark writes the row (inserts or updates it) rather than deleting it, so that on PostgreSQL a
+ * refresh running concurrently with the change always collides with it on this row (see the
+ * refresh for why that matters). Deleting a patch deletes its row.
  */
 export function patchListingDocumentsMigration(dialect: SqlDialectName): Migration {
   return {
