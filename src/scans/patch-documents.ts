@@ -84,40 +84,42 @@ export function storedDocumentSplit(db: PatchwardenDb, fields: readonly PatchDoc
   const part = (name: keyof StoredDocumentSplit, build: () => RawBuilder<string>) => compiledOnce(db, fields, `${name} ${alias}`, build);
   const pieces = () => documentPieces(db.dialect, fields, alias);
   const live = fields.map(({ value }) => LIVE_COLUMNS.has(columnOf(value) ?? ''));
-  const first = live.indexOf(true);
-  const last = live.lastIndexOf(true);
-  // The closing brace is the last piece (documentPieces): `}`, or `{}` when there are no fields.
-  const end = fields.length;
-  if (first < 0) {
-    return { head: part('head', () => concatenated(pieces().slice(0, end))), live: undefined, tail: part('tail', () => pieces()[end]) };
-  }
+  // The live run is fields [first, last]; without live fields it is empty, just before the
+  // closing brace (the last piece of documentPieces: `}`, or `{}` when there are no fields).
+  const first = live.includes(true) ? live.indexOf(true) : fields.length;
+  const last = live.includes(true) ? live.lastIndexOf(true) : fields.length - 1;
   return {
     head: part('head', () => concatenated(pieces().slice(0, first))),
-    live: part('live', () => concatenated(pieces().slice(first, last + 1))),
+    live: first <= last ? part('live', () => concatenated(pieces().slice(first, last + 1))) : undefined,
     tail: part('tail', () => concatenated(pieces().slice(last + 1))),
   };
 }
 
 /**
- * Expressions compiled once per store dialect, field list and use, then reused as SQL text: they
- * hold only literals and column references, and building and compiling their thirty-odd pieces
- * again cost about 0.3 ms per listing. Keyed by the field list's identity (the full document's
- * list is a module constant; a request's `attributes` subset is built, and compiled, per request).
+ * Values derived once per field list and key, then reused. Keyed by the field list's identity
+ * (the full document's list is a module constant; a request's `attributes` subset is built per
+ * request, and so is what is derived from it).
  */
-const compiled = new WeakMap<readonly PatchDocumentField[], Map<string, RawBuilder<string>>>();
+const derived = new WeakMap<readonly PatchDocumentField[], Map<string, unknown>>();
 
+export function derivedOnce<T>(fields: readonly PatchDocumentField[], key: string, derive: () => T): T {
+  let byKey = derived.get(fields);
+  if (!byKey) derived.set(fields, (byKey = new Map()));
+  if (!byKey.has(key)) byKey.set(key, derive());
+  return byKey.get(key) as T;
+}
+
+/**
+ * An expression compiled once per store dialect, field list and use, then reused as SQL text: it
+ * holds only literals and column references, and building and compiling the thirty-odd pieces
+ * again cost about 0.3 ms per listing.
+ */
 export function compiledOnce(db: PatchwardenDb, fields: readonly PatchDocumentField[], use: string, build: () => RawBuilder<string>): RawBuilder<string> {
-  let byUse = compiled.get(fields);
-  if (!byUse) compiled.set(fields, (byUse = new Map()));
-  const key = `${db.dialect} ${use}`;
-  let expression = byUse.get(key);
-  if (!expression) {
+  return derivedOnce(fields, `${db.dialect} ${use}`, () => {
     const { sql: text, parameters } = build().compile(db.kysely);
     if (parameters.length > 0) throw new Error(`document expression "${use}" has parameters`);
-    expression = sql.raw<string>(text);
-    byUse.set(key, expression);
-  }
-  return expression;
+    return sql.raw<string>(text);
+  });
 }
 
 function concatenated(pieces: RawBuilder<string>[]): RawBuilder<string> {

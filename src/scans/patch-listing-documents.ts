@@ -16,27 +16,19 @@ import { createHash } from 'node:crypto';
 import { sql, type RawBuilder, type Transaction } from 'kysely';
 import type { PatchwardenDb } from '../db/database.js';
 import type { PatchwardenTables } from '../db/schema.js';
-import { compiledOnce, storedDocumentSplit, type PatchDocumentField } from './patch-documents.js';
+import { compiledOnce, derivedOnce, storedDocumentSplit, type PatchDocumentField } from './patch-documents.js';
 import { withPmViews } from './pm-query-views.js';
-
-/** Formats by field list (the lists are module constants, so this stays small). */
-const formats = new WeakMap<readonly PatchDocumentField[], Map<string, string>>();
 
 /**
  * The fingerprint of how the stored part of these documents is written on this store: the SQL
  * of their head and tail. It changes with the field list and with how any value is rendered.
  */
 export function patchListingDocumentFormat(db: PatchwardenDb, fields: readonly PatchDocumentField[]): string {
-  let byDialect = formats.get(fields);
-  if (!byDialect) formats.set(fields, (byDialect = new Map()));
-  let format = byDialect.get(db.dialect);
-  if (format === undefined) {
+  return derivedOnce(fields, `${db.dialect} format`, () => {
     const { head, tail } = storedDocumentSplit(db, fields, 'p');
     const text = `${head.compile(db.kysely).sql}\u0000${tail.compile(db.kysely).sql}`;
-    format = createHash('sha256').update(text).digest('hex').slice(0, 16);
-    byDialect.set(db.dialect, format);
-  }
-  return format;
+    return createHash('sha256').update(text).digest('hex').slice(0, 16);
+  });
 }
 
 /**

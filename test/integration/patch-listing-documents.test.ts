@@ -93,14 +93,17 @@ async function withOwnConnection(databaseUrl: string | undefined, run: (client: 
   }
 }
 
-/** Waits (30 s at most) until no stored document is stale. */
-async function noneStale(db: PatchwardenDb, what: string): Promise<void> {
-  const deadline = Date.now() + 30_000;
-  while (await countStale(db) > 0) {
-    assert.ok(Date.now() < deadline, `${what}: documents still stale after 30 s`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
+/** Polls `holds` every `everyMs` until it is true; fails, saying what was awaited, after `timeoutMs`. */
+async function eventually(what: string, holds: () => boolean | Promise<boolean>, timeoutMs = 30_000, everyMs = 20): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await holds())) {
+    assert.ok(Date.now() < deadline, `${what} (not within ${timeoutMs / 1000} s)`);
+    await new Promise((resolve) => setTimeout(resolve, everyMs));
   }
 }
+
+/** Waits until no stored document is stale. */
+const noneStale = (db: PatchwardenDb, what: string) => eventually(`${what}: no document stale`, async () => await countStale(db) === 0);
 
 test(`stored listing documents are sent only while current, and every change to a patch is seen at once (${testStore()})`, { timeout: 120_000 }, async (t) => {
   const { db } = await storeWithPatches(t);
@@ -181,14 +184,11 @@ if (testStore() === 'postgres') {
       // Waiting as long as it takes, so that the writer commits while the refresh waits.
       refreshing = refreshPatchListingDocuments(db, PATCH_WIRE_DOCUMENT, { lockWaitMs: 60_000 });
       // Wait until the refresh waits on the writer's row (its write of patch 20's document).
-      const deadline = Date.now() + 20_000;
-      for (;;) {
+      await eventually('the refresh came to wait on the changed patch', async () => {
         const { rows } = await writer.query(`select count(*)::int as n from pg_stat_activity
           where datname = current_database() and wait_event_type = 'Lock' and pid <> pg_backend_pid()`);
-        if (rows[0].n > 0) break;
-        assert.ok(Date.now() < deadline, 'the refresh came to wait on the changed patch');
-        await new Promise((resolve) => setTimeout(resolve, 20));
-      }
+        return rows[0].n > 0;
+      }, 20_000);
       await writer.query('commit');
     });
     assert.deepEqual(await refreshing, { built: 0, outcome: 'busy' }, 'the batch gave way to the change');
@@ -269,13 +269,7 @@ test(`a console whose refresh fails logs it once and retries only after a pause 
   const warnings: string[] = [];
   const log = { warn: (_details: unknown, message: string) => warnings.push(message), info: () => undefined, debug: () => undefined } as unknown as FastifyBaseLogger;
   const upkeep = new PatchListingDocumentUpkeep(db, PATCH_WIRE_DOCUMENT, log, 10, 400);
-  const waitForWarnings = async (count: number) => {
-    const deadline = Date.now() + 20_000;
-    while (warnings.length < count) {
-      assert.ok(Date.now() < deadline, `${count} warnings within 20 s`);
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
-  };
+  const waitForWarnings = (count: number) => eventually(`${count} warnings`, () => warnings.length >= count, 20_000, 10);
   try {
     upkeep.request();
     await waitForWarnings(1);
