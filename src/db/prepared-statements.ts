@@ -60,6 +60,9 @@ interface ConnectionStatements {
   refused: Set<string>;
 }
 
+/** A text that is a single query (no semicolon anywhere), so it may be named without parameters. */
+const ONE_QUERY_WITHOUT_PARAMETERS = /^\s*(?:select|with|insert|update|delete)\b[^;]*$/i;
+
 /** PostgreSQL's refusal to run a prepared statement whose result columns changed since (e.g. `p.*` after a migration). */
 function isStalePlanError(error: unknown): boolean {
   const { code, routine } = error as { code?: unknown; routine?: unknown };
@@ -68,9 +71,12 @@ function isStalePlanError(error: unknown): boolean {
 
 /**
  * A pg pool for Kysely whose connections run statements they have seen before as named
- * statements, so the server parses and plans them once per connection. Only statements with
- * parameters are named (the extended protocol they use anyway); statements without parameters may
- * hold several commands, which a named statement cannot.
+ * statements, so the server parses them once per connection (and plans them once where it
+ * chooses a generic plan). Statements with parameters are named, and queries without parameters
+ * when they are one command: a text without a semicolon that starts as a query does (a text that
+ * may hold several commands cannot be a named statement, and commands such as VACUUM or SET are
+ * left to the simple protocol). A listing whose values are all literals (asset-patch-queries.ts)
+ * is such a query.
  */
 export function namingPostgresStatements(pool: pg.Pool, options: { perConnection?: number; prepareAfter?: number } = {}): PostgresPool {
   const perConnection = options.perConnection ?? POSTGRES_NAMED_STATEMENTS_PER_CONNECTION;
@@ -80,7 +86,7 @@ export function namingPostgresStatements(pool: pg.Pool, options: { perConnection
 
   /** The statement's name once its text has been seen often enough; undefined before, or without parameters. */
   const nameFor = (text: string, parameters: ReadonlyArray<unknown>): string | undefined => {
-    if (parameters.length === 0) return undefined;
+    if (parameters.length === 0 && !ONE_QUERY_WITHOUT_PARAMETERS.test(text)) return undefined;
     let entry = seen.get(text);
     if (!entry) {
       if (seen.size >= POSTGRES_SEEN_LIMIT) seen.clear();

@@ -3,7 +3,11 @@
  *
  * Safety: every value from the query is a bound parameter. Identifiers come only from the token
  * table (never from the query) and are quoted by Kysely. The only literals in the SQL text are
- * constants of this file (the LIKE escape character, the collation name, 0).
+ * constants of this file (the LIKE escape character, the collation name, 0) and an enum token's
+ * values, which are the token table's own (the query only picks which of them; its text is never
+ * written). A closed vocabulary written as literals costs nothing in safety and lets PostgreSQL
+ * plan a prepared statement once for all executions (a generic plan) knowing which severity or
+ * state it selects, instead of planning again with each execution's values.
  *
  * Identical results in both dialects (and in predicate.ts) rest on these choices:
  * - Case folding is ASCII-only: `lower(x)` in SQLite (which folds only ASCII), and
@@ -112,10 +116,13 @@ class QqlSqlCompiler<Row> {
     switch (test.kind) {
       case 'contains':
         return sql<SqlBool>`${this.likeOperand(column)} like ${`%${escapeQqlLikePattern(test.needle)}%`} escape ${sql.lit(LIKE_ESCAPE)}`;
-      case 'equals':
-        return test.values.length === 1
-          ? sql<SqlBool>`${this.folded(column)} = ${test.values[0]}`
-          : sql<SqlBool>`${this.folded(column)} in (${sql.join(test.values)})`;
+      case 'equals': {
+        // An enum's values are canonical values of the token table (folded), never the query's text.
+        const values = token.type === 'enum' ? test.values.map((value) => sql.lit(value)) : test.values;
+        return values.length === 1
+          ? sql<SqlBool>`${this.folded(column)} = ${values[0]}`
+          : sql<SqlBool>`${this.folded(column)} in (${sql.join(values)})`;
+      }
       case 'boolean':
         return test.value ? sql<SqlBool>`${column} <> ${sql.lit(0)}` : sql<SqlBool>`${column} = ${sql.lit(0)}`;
       case 'interval':

@@ -93,6 +93,8 @@ export interface QqlTokenTable<Row = Record<string, unknown>> {
 }
 
 const TOKEN_NAME = /^[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*$/;
+const ENUM_VALUE_PATTERN = /^[A-Za-z0-9 ._+-]+$/;
+
 const VALUE_TYPES: ReadonlySet<string> = new Set(['string', 'text', 'number', 'date', 'boolean', 'enum']);
 
 /** Lower-cases ASCII letters only: the one case folding SQLite, PostgreSQL and JavaScript all agree on. */
@@ -135,6 +137,8 @@ function checkTable<Row>(table: QqlTokenTable<Row>): QqlTokenIndex<Row> {
       if (!token.enumValues || token.enumValues.length === 0) problems.push(`${label}: an enum needs enumValues`);
       for (const value of token.enumValues ?? []) {
         if (lookup.has(foldQqlCase(value))) problems.push(`${label}: enum value ${JSON.stringify(value)} listed twice`);
+        // Written into SQL as literals (sql-compiler.ts): plain words only.
+        if (!ENUM_VALUE_PATTERN.test(value)) problems.push(`${label}: enum value ${JSON.stringify(value)} is not a plain word (letters, digits, space, . _ + -)`);
         lookup.set(foldQqlCase(value), value);
       }
       for (const [alias, value] of Object.entries(token.enumAliases ?? {})) {

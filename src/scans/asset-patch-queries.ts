@@ -27,7 +27,7 @@
  * Token tables (which QQL token reads which column of these views) are the caller's: they are the
  * Patch Management API's vocabulary. They are handed to the constructor.
  */
-import { sql, type Expression, type Kysely, type SelectQueryBuilder, type SqlBool } from 'kysely';
+import { sql, type Expression, type Kysely, type RawBuilder, type SelectQueryBuilder, type SqlBool } from 'kysely';
 import type { PatchwardenDb } from '../db/database.js';
 import {
   compileQqlToPredicate, compileQqlToWhere, defineQqlTokenTable, findQqlToken, type QqlMultiValuedToken, type QqlNode, type QqlSqlOptions, type QqlTokenDefinition, type QqlTokenTable,
@@ -41,6 +41,30 @@ export {
   PM_VIEWS, type PmAssetTagViewRow, type PmAssetViewRow, type PmPatchArchitectureViewRow, type PmPatchFleetStateViewRow, type PmPatchPairViewRow,
   type PmPatchStateViewRow, type PmPatchViewRow,
 } from './pm-query-views.js';
+
+/**
+ * Values from closed sets (the platform, the page size, enum QQL values in sql-compiler.ts) are
+ * written into listing statements as literals, not bound. PostgreSQL plans a prepared statement
+ * either for each execution's values (a custom plan, 0.3–1.7 ms of planning on every listing) or
+ * once for all (a generic plan), and prefers the generic plan only when its estimate is close to
+ * the custom ones'. A generic plan that does not know the page size assumes a tenth of the
+ * matching rows will be read, and one that does not know the platform or patch state estimates
+ * their average share, so it lost that comparison every time; with them known it wins it for
+ * most queries, while values whose selectivity matters (names, CVEs, dates, counts) stay
+ * parameters and keep their custom plans where PostgreSQL judges them worth it. The texts stay
+ * few: two platforms, and the page sizes clients use.
+ */
+const PLATFORM_VALUES: ReadonlySet<string> = new Set(['Windows', 'Linux']);
+
+/** A platform of the closed set as a literal; anything else stays a bound value. */
+function platformValue(platform: string): string | RawBuilder<string> {
+  return PLATFORM_VALUES.has(platform) ? sql.lit(platform) : platform;
+}
+
+/** A page size (a validated integer) as a literal. */
+function pageSizeLiteral(limit: number): number | RawBuilder<number> {
+  return Number.isSafeInteger(limit) && limit >= 0 ? sql.lit(limit) : limit;
+}
 
 /** Which QQL token table reads which view. */
 export interface PmQqlTokenTables {
@@ -225,7 +249,7 @@ export class AssetPatchQueries {
   private narrowPatches(from: SelectQueryBuilder<PmDb, 'pm_patches', {}>, selection: PatchAssetSelection): SelectQueryBuilder<PmDb, 'pm_patches', {}> {
     const now = selection.now ?? Date.now();
     let query = from;
-    if (selection.platform) query = query.where('pm_patches.platform', '=', selection.platform);
+    if (selection.platform) query = query.where('pm_patches.platform', '=', platformValue(selection.platform));
     const { query: patchQuery, havingQuery } = selection;
     if (havingQuery) {
       // Patches with at least one (patch, asset) pair whose asset matches; the patch query, if
@@ -248,7 +272,7 @@ export class AssetPatchQueries {
   private selectAssets(db: Kysely<PmDb>, selection: PatchAssetSelection): SelectQueryBuilder<PmDb, 'pm_assets', {}> {
     const now = selection.now ?? Date.now();
     let query = db.selectFrom('pm_assets');
-    if (selection.platform) query = query.where('pm_assets.platform', '=', selection.platform);
+    if (selection.platform) query = query.where('pm_assets.platform', '=', platformValue(selection.platform));
     if (selection.query) {
       for (const condition of this.compile(selection.query, this.tokens.assets, PM_VIEWS.assets, now)) query = query.where(condition);
     }
@@ -286,9 +310,10 @@ export class AssetPatchQueries {
         .execute();
       return rows.map((row) => ({ id: row.id, document: row.document, builtLive: true }));
     }
+    // The format is this code's own fingerprint (hex): a literal, like the other constants of the plan.
     const format = patchListingDocumentFormat(this.db, fields);
     const rows = await this.patchPage(selection, page)
-      .leftJoin('patch_listing_documents as stored', (join) => join.onRef('stored.patch_id', '=', 'pm_patches.id').on('stored.format', '=', format))
+      .leftJoin('patch_listing_documents as stored', (join) => join.onRef('stored.patch_id', '=', 'pm_patches.id').on('stored.format', '=', sql.lit(format)))
       .select(['pm_patches.id', storedPatchDocumentExpression(this.db, fields, PM_VIEWS.patches, 'stored').as('document')])
       .execute();
     // Patches without a current stored document (changed since the last refresh): built live.
@@ -323,7 +348,7 @@ export class AssetPatchQueries {
     return this.views('patches', selection).selectFrom('pm_patches')
       .where((eb) => {
         let ids = this.narrowPatches(eb.selectFrom('pm_patches') as unknown as SelectQueryBuilder<PmDb, 'pm_patches', {}>, selection)
-          .select('pm_patches.id').orderBy(order).limit(page.limit);
+          .select('pm_patches.id').orderBy(order).limit(pageSizeLiteral(page.limit));
         if (page.afterId !== undefined) {
           ids = ids.where('pm_patches.id', '>', page.afterId);
           if (order !== 'pm_patches.id') ids = ids.where(order, '>', page.afterId);
@@ -360,7 +385,7 @@ export class AssetPatchQueries {
         'pm_assets.architecture', 'pm_assets.platform', 'pm_assets.last_scanned_at'])
       .$if(wanted.counts, (q) => q.select(['pm_assets.missing_patch_count', 'pm_assets.installed_patch_count']))
       .orderBy('pm_assets.machine_id')
-      .limit(page.limit);
+      .limit(pageSizeLiteral(page.limit));
     if (page.afterMachineId !== undefined) query = query.where('pm_assets.machine_id', '>', page.afterMachineId);
     const rows = await query.execute();
     return rows.map((row) => {

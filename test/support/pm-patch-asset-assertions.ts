@@ -9,8 +9,7 @@
  */
 import assert from 'node:assert/strict';
 import { v5 as uuidV5 } from 'uuid';
-import type { RunningConsole } from '../../src/api/console.js';
-import { insertBatchSize } from '../../src/db/database.js';
+import { insertBatchSize, type PatchwardenDb } from '../../src/db/database.js';
 import type { TestConsole } from './console-fixture.js';
 import { recountPatchStatus } from '../../src/scans/patch-status-counts.js';
 
@@ -173,7 +172,10 @@ export function fixturePatchId(source: string, version: string): string {
   return uuidV5(`bookworm/${source}/${version}`, FIXTURE_NAMESPACE);
 }
 
-async function insertMany(running: RunningConsole, table: string, rows: Array<Record<string, unknown>>): Promise<void> {
+/** What the fixtures write through: a running console, or a store opened by the test. */
+type FixtureTarget = { db: PatchwardenDb };
+
+async function insertMany(running: FixtureTarget, table: string, rows: Array<Record<string, unknown>>): Promise<void> {
   if (rows.length === 0) return;
   const batch = insertBatchSize(Object.keys(rows[0]).length);
   await running.db.kysely.transaction().execute(async (trx) => {
@@ -182,7 +184,7 @@ async function insertMany(running: RunningConsole, table: string, rows: Array<Re
 }
 
 /** Inserts catalog patches (with CVEs and QIDs) as a sync would store them; returns their ids. */
-export async function insertPatches(running: RunningConsole, fixtures: PatchFixture[]): Promise<string[]> {
+export async function insertPatches(running: FixtureTarget, fixtures: PatchFixture[]): Promise<string[]> {
   const rows = fixtures.map((f) => {
     const version = f.version ?? '1.0-1';
     const security = f.security ?? f.severity !== undefined;
@@ -214,7 +216,7 @@ export interface AssetFixture {
 }
 
 /** Inserts scanned machines with asset UUIDs and their current patch status; returns machine ids. */
-export async function insertAssets(running: RunningConsole, fixtures: AssetFixture[]): Promise<Array<{ machineId: number; assetUuid: string }>> {
+export async function insertAssets(running: FixtureTarget, fixtures: AssetFixture[]): Promise<Array<{ machineId: number; assetUuid: string }>> {
   const machines = fixtures.map((f) => ({
     name: f.name, created_at: '2025-01-01T00:00:00.000Z', asset_uuid: uuidV5(`asset/${f.name}`, FIXTURE_NAMESPACE),
     os_name: f.os ?? 'Debian GNU/Linux 12 (bookworm)', os_identifier: f.osIdentifier ?? 'debian:12', architecture: f.architecture ?? 'amd64',

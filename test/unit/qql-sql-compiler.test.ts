@@ -57,6 +57,21 @@ test('values from the query reach SQL only as bound parameters', () => {
   }
 });
 
+test("an enum's values are the token table's own, written as literals; the query's spelling never reaches SQL", () => {
+  for (const dialect of ['sqlite', 'postgres'] as const) {
+    // An alias and odd letter case pick the canonical value; the SQL is the same for every spelling.
+    const spellings = ['vendorSeverity:Critical', 'vendorSeverity:`cRiTiCaL`', 'vendorSeverity:5'].map((query) => compile(dialect, query));
+    for (const { sql, parameters } of spellings) {
+      assert.equal(sql, spellings[0].sql);
+      assert.match(sql, /= 'critical'/);
+      assert.deepEqual(parameters, []);
+    }
+    const list = compile(dialect, 'vendorSeverity:[Low, Moderate] AND name:x');
+    assert.match(list.sql, /in \('low', 'moderate'\)/);
+    assert.deepEqual(list.parameters, ['%x%']);
+  }
+});
+
 test('identifiers come from the token table, quoted and qualified with the alias', () => {
   const pg = compile('postgres', 'vendorSeverity:Low AND tags.name:x', 'i');
   assert.match(pg.sql, /"i"\."severity" is not null/);

@@ -28,6 +28,7 @@ test('defineQqlTokenTable lists every problem of a bad table', () => {
       { name: 'kids', type: 'string', multiValued: { table: 't', foreignKey: 'f', column: 'c' } },
       { name: 'sev', type: 'enum', column: 's', enumValues: ['Low', 'low'], enumAliases: { 1: 'High' } },
       { name: 'e', type: 'enum', column: 'e' },
+      { name: 'q', type: 'enum', column: 'q', enumValues: ["it's"] },
       { name: 'n', type: 'number', column: 'n', enumValues: ['x'] },
       { name: 'd', type: 'string', column: 'd', dateStorage: 'iso-8601' },
       { name: 'w', type: 'weird', column: 'w' },
@@ -38,6 +39,7 @@ test('defineQqlTokenTable lists every problem of a bad table', () => {
       'token "A": defined twice', 'token "1x": a name is', 'token "both": give exactly one of column and multiValued',
       'token "neither": give exactly one', 'token "kids": multiValued needs parentKey or the table\'s primaryKey',
       'token "sev": enum value "low" listed twice', 'token "sev": alias "1" maps to "High"', 'token "e": an enum needs enumValues',
+      'token "q": enum value "it\'s" is not a plain word',
       'token "n": enumValues and enumAliases are only for enum tokens', 'token "d": dateStorage is only for date tokens',
       'token "w": unknown type "weird"',
     ]) {
