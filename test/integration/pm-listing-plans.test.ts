@@ -8,7 +8,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { sql, type Kysely } from 'kysely';
-import type { PatchwardenDb, PatchwardenTables } from '../../src/db/database.js';
+import type { PatchwardenDb } from '../../src/db/database.js';
+import type { PatchwardenTables } from '../../src/db/schema.js';
 import { migrateToLatest } from '../../src/db/migrate.js';
 import { AssetPatchQueries, type PatchAssetSelection } from '../../src/scans/asset-patch-queries.js';
 import { PATCH_PAIR_QQL_TOKENS, PATCH_QQL_TOKENS } from '../../src/api/pm/patch-qql-tokens.js';
