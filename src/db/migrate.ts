@@ -10,6 +10,7 @@ import { machineGroupsMigration } from './migrations/0007-machine-groups.js';
 import { sshHostKeysMigration } from './migrations/0008-ssh-host-keys.js';
 import { pmPatchCountsMigration } from './migrations/0009-pm-patch-counts.js';
 import { patchListingDocumentsMigration } from './migrations/0010-patch-listing-documents.js';
+import { pmSeverityIndexMigration } from './migrations/0011-pm-severity-index.js';
 
 /** Migrations in order; names are permanent once released. */
 function migrationsFor(db: PatchwardenDb): Record<string, Migration> {
@@ -24,6 +25,7 @@ function migrationsFor(db: PatchwardenDb): Record<string, Migration> {
     '0008-ssh-host-keys': sshHostKeysMigration(db.dialect),
     '0009-pm-patch-counts': pmPatchCountsMigration(db.dialect),
     '0010-patch-listing-documents': patchListingDocumentsMigration(db.dialect),
+    '0011-pm-severity-index': pmSeverityIndexMigration(db.dialect),
   };
 }
 

@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { sql } from 'kysely';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,7 +20,8 @@ test(`migrations apply once and are idempotent on ${testStore()}`, async (t) => 
     assert.equal(db.dialect, testStore());
     const first = await migrateToLatest(db);
     assert.deepEqual(first, ['0001-foundation', '0002-patch-status', '0003-deployment-jobs', '0004-pm-query-indexes', '0005-credentials',
-      '0006-advisories', '0007-machine-groups', '0008-ssh-host-keys', '0009-pm-patch-counts', '0010-patch-listing-documents']);
+      '0006-advisories', '0007-machine-groups', '0008-ssh-host-keys', '0009-pm-patch-counts', '0010-patch-listing-documents',
+      '0011-pm-severity-index']);
     await db.kysely.insertInto('settings').values({ key: 'probe', value: 'kept' }).execute();
     // A second start, and two concurrent ones, apply nothing and lose nothing.
     assert.deepEqual(await migrateToLatest(db), []);
@@ -32,6 +34,12 @@ test(`migrations apply once and are idempotent on ${testStore()}`, async (t) => 
     }
     const row = await db.kysely.selectFrom('settings').select('value').where('key', '=', 'probe').executeTakeFirst();
     assert.equal(row?.value, 'kept');
+    if (db.dialect === 'postgres') {
+      // 0011 replaced 0009's severity index by its covering form.
+      const { rows } = await sql<{ indexname: string; indexdef: string }>`select indexname, indexdef from pg_indexes where tablename = 'patches' and indexname like '%severity%'`.execute(db.kysely);
+      assert.deepEqual(rows.map((index) => index.indexname), ['patches_pm_severity_listing']);
+      assert.match(rows[0].indexdef, /\(lower\(\(vendor_severity COLLATE "C"\)\), id\) INCLUDE \(platform, vendor_severity\)/);
+    }
     for (const table of ['users', 'apt_releases', 'apt_indexes', 'apt_packages', 'machines', 'scans', 'scan_machines', 'scan_machine_patches', 'operations', 'scan_templates']) {
       const count = await db.kysely.selectFrom(table as 'users').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
       assert.equal(Number(count.n), 0, `${table} starts empty`);
