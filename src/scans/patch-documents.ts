@@ -85,20 +85,23 @@ export interface StoredDocumentSplit {
   liveReadsOnlyCounts: boolean;
 }
 
+/** The split of `fields` over `alias`, derived once per store dialect, field list and alias. */
 export function storedDocumentSplit(db: PatchwardenDb, fields: readonly PatchDocumentField[], alias: string): StoredDocumentSplit {
-  const part = (name: keyof StoredDocumentSplit, build: () => RawBuilder<string>) => compiledOnce(db, fields, `${name} ${alias}`, build);
-  const pieces = () => documentPieces(db.dialect, fields, alias);
-  const live = fields.map(({ value }) => LIVE_COLUMNS.has(columnOf(value) ?? ''));
-  // The live run is fields [first, last]; without live fields it is empty, just before the
-  // closing brace (the last piece of documentPieces: `}`, or `{}` when there are no fields).
-  const first = live.includes(true) ? live.indexOf(true) : fields.length;
-  const last = live.includes(true) ? live.lastIndexOf(true) : fields.length - 1;
-  return {
-    head: part('head', () => concatenated(pieces().slice(0, first))),
-    live: first <= last ? part('live', () => concatenated(pieces().slice(first, last + 1))) : undefined,
-    tail: part('tail', () => concatenated(pieces().slice(last + 1))),
-    liveReadsOnlyCounts: fields.slice(first, last + 1).every(({ value }) => columnOf(value) === undefined || LIVE_COLUMNS.has(columnOf(value)!)),
-  };
+  return derivedOnce(fields, `${db.dialect} split ${alias}`, () => {
+    const pieces = documentPieces(db.dialect, fields, alias);
+    const part = (name: string, from: number, to: number) => compiledText(db, `${name} ${alias}`, concatenated(pieces.slice(from, to)));
+    const live = fields.map(({ value }) => LIVE_COLUMNS.has(columnOf(value) ?? ''));
+    // The live run is fields [first, last]; without live fields it is empty, just before the
+    // closing brace (the last piece of documentPieces: `}`, or `{}` when there are no fields).
+    const first = live.includes(true) ? live.indexOf(true) : fields.length;
+    const last = live.includes(true) ? live.lastIndexOf(true) : fields.length - 1;
+    return {
+      head: part('head', 0, first),
+      live: first <= last ? part('live', first, last + 1) : undefined,
+      tail: part('tail', last + 1, pieces.length),
+      liveReadsOnlyCounts: fields.slice(first, last + 1).every(({ value }) => columnOf(value) === undefined || LIVE_COLUMNS.has(columnOf(value)!)),
+    };
+  });
 }
 
 /**
@@ -121,11 +124,14 @@ export function derivedOnce<T>(fields: readonly PatchDocumentField[], key: strin
  * again cost about 0.3 ms per listing.
  */
 export function compiledOnce(db: PatchwardenDb, fields: readonly PatchDocumentField[], use: string, build: () => RawBuilder<string>): RawBuilder<string> {
-  return derivedOnce(fields, `${db.dialect} ${use}`, () => {
-    const { sql: text, parameters } = build().compile(db.kysely);
-    if (parameters.length > 0) throw new Error(`document expression "${use}" has parameters`);
-    return sql.raw<string>(text);
-  });
+  return derivedOnce(fields, `${db.dialect} ${use}`, () => compiledText(db, use, build()));
+}
+
+/** `expression` compiled to SQL text, to be reused as is (it must hold no parameters). */
+function compiledText(db: PatchwardenDb, use: string, expression: RawBuilder<string>): RawBuilder<string> {
+  const { sql: text, parameters } = expression.compile(db.kysely);
+  if (parameters.length > 0) throw new Error(`document expression "${use}" has parameters`);
+  return sql.raw<string>(text);
 }
 
 function concatenated(pieces: RawBuilder<string>[]): RawBuilder<string> {
