@@ -4,6 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import { pino, type Logger } from 'pino';
 import { openDatabase, type PatchwardenDb } from '../db/database.js';
 import { migrateToLatest } from '../db/migrate.js';
+import { STORE_TUNING_INTERVAL_MS, tuneStoreQuietly } from '../db/store-tuning.js';
 import { ensureAdminUser, PasswordAuthenticator, type AdminBootstrap } from '../auth/users.js';
 import { TokenService } from '../auth/tokens.js';
 import { InProcessTaskQueue } from '../queue/in-process-queue.js';
@@ -78,6 +79,8 @@ export async function startConsole(config: ConsoleConfig): Promise<RunningConsol
   const db = openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   try {
     await migrateToLatest(db);
+    // An embedded store's planner statistics and title index, before the first query needs them.
+    await tuneStoreQuietly(db, log, 'console start');
     const admin = await ensureAdminUser(db, config.adminPassword);
     await installPredefinedScanTemplates(db);
     const tokens = await TokenService.fromDataDir(config.dataDir);
@@ -107,11 +110,15 @@ export async function startConsole(config: ConsoleConfig): Promise<RunningConsol
     const url = new URL(address);
     if (url.hostname === '127.0.0.1' || url.hostname === '[::1]') url.hostname = isLoopbackHost(config.host) ? config.host : url.hostname;
     await resumeUnfinishedScans(db, queue);
+    let tuningRun: Promise<void> = Promise.resolve();
+    const tuning = setInterval(() => { tuningRun = tuneStoreQuietly(db, log, 'hourly'); }, STORE_TUNING_INTERVAL_MS).unref();
     return {
       app, db, services, catalog, queue, admin, tls, url: url.origin,
       async close() {
+        clearInterval(tuning);
         await app.close();
         await queue.stop();
+        await tuningRun;
         await db.close();
       },
     };

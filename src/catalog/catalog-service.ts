@@ -8,6 +8,7 @@ import { advisoryReleaseOfInventory, releaseKeyOf, versionSchemeOf } from './adv
 import { loadAdvisoryFixes, type AdvisoryRelease } from './advisory-store.js';
 import { withMachineKeyrings } from './sources/apt-repo/machine-keyrings.js';
 import { patchEntriesFromSnapshot, upsertPatches } from './patch-catalog.js';
+import { tuneStoreQuietly } from '../db/store-tuning.js';
 import {
   loadCatalogSnapshot, readCatalogDefinition, readReleaseValidators, storeChangedReleases, touchReleases,
   type CatalogDefinition, type ChangedRelease,
@@ -140,6 +141,8 @@ export class CatalogService {
     })));
     const entries = patchEntriesFromSnapshot({ definitionVersion: '', definitionDate: '', indexes }, nowMs);
     await this.db.kysely.transaction().execute((trx) => upsertPatches(trx, entries, nowMs));
+    // Many patches written at once: statistics and the title index catch up now, not within the hour.
+    await tuneStoreQuietly(this.db, this.log, 'catalog sync');
   }
 
   async definition(): Promise<CatalogDefinition> {

@@ -6,6 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import { sql } from 'kysely';
 import { ST, startTestConsole, waitForOperation, type TestConsole } from '../support/console-fixture.js';
 import { requireOrSkip } from '../support/required-service.js';
 import { assertAssets, assertCount, assertPatches, pageThrough } from '../support/pm-patch-asset-assertions.js';
@@ -106,4 +107,12 @@ test('after a real scan of this machine, the PM API agrees with the scan API', {
   assert.equal(await count('/pm/v1/patches/count?platform=Linux&query=patchStatus%3AMissing', 'patches'), listed.records.length);
   assert.equal(await count(`/pm/v1/assets/count?platform=Linux&query=${having}`, 'assets'), 1);
   assert.equal(await count(`/pm/v1/assets/count?platform=Linux&query=${having}&havingQuery=patchStatus%3AMissing`, 'assets'), machine.missingPatchCount > 0 ? 1 : 0);
+
+  // The store was empty when the console started: the sync that filled the catalog brought the
+  // embedded store's planner statistics up to date (store-tuning.ts), not a later hourly run.
+  if (c.running.db.dialect === 'sqlite') {
+    const stat = await sql<{ stat: string }>`select stat from sqlite_stat1 where tbl = 'patches' and idx = 'sqlite_autoindex_patches_1'`.execute(c.running.db.kysely);
+    assert.equal(stat.rows.length, 1, 'patches analysed after the sync');
+    assert.ok(Number(stat.rows[0].stat.split(' ')[0]) > 0, `analysed with the synced patches in: ${stat.rows[0].stat}`);
+  }
 });
