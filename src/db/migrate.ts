@@ -11,6 +11,7 @@ import { sshHostKeysMigration } from './migrations/0008-ssh-host-keys.js';
 import { pmPatchCountsMigration } from './migrations/0009-pm-patch-counts.js';
 import { patchListingDocumentsMigration } from './migrations/0010-patch-listing-documents.js';
 import { pmSeverityIndexMigration } from './migrations/0011-pm-severity-index.js';
+import { sqliteSeverityIndexMigration } from './migrations/0012-sqlite-severity-index.js';
 
 /** Migrations in order; names are permanent once released. */
 function migrationsFor(db: PatchwardenDb): Record<string, Migration> {
@@ -26,6 +27,7 @@ function migrationsFor(db: PatchwardenDb): Record<string, Migration> {
     '0009-pm-patch-counts': pmPatchCountsMigration(db.dialect),
     '0010-patch-listing-documents': patchListingDocumentsMigration(db.dialect),
     '0011-pm-severity-index': pmSeverityIndexMigration(db.dialect),
+    '0012-sqlite-severity-index': sqliteSeverityIndexMigration(db.dialect),
   };
 }
 

@@ -119,9 +119,15 @@ class QqlSqlCompiler<Row> {
       case 'equals': {
         // An enum's values are canonical values of the token table (folded), never the query's text.
         const values = token.type === 'enum' ? test.values.map((value) => sql.lit(value)) : test.values;
-        return values.length === 1
-          ? sql<SqlBool>`${this.folded(column)} = ${values[0]}`
-          : sql<SqlBool>`${this.folded(column)} in (${sql.join(values)})`;
+        if (values.length === 1) return sql<SqlBool>`${this.folded(column)} = ${values[0]}`;
+        // SQLite: a list of an enum's values (few values, each shared by many rows) is tested row
+        // by row, never used to pick rows from an index of the folded column (the unary + is
+        // SQLite's way to say so). Read from such an index, a page in key order meant reading
+        // every row of each value and sorting them: 20,000 patches for `vendorSeverity:[Critical,
+        // Important]`, 38 ms, where walking the patches in id order fills the page in 1 ms. One
+        // value reads its index in key order and stops at the page's end.
+        const operand = token.type === 'enum' && this.dialect === 'sqlite' ? sql`+${this.folded(column)}` : this.folded(column);
+        return sql<SqlBool>`${operand} in (${sql.join(values)})`;
       }
       case 'boolean':
         return test.value ? sql<SqlBool>`${column} <> ${sql.lit(0)}` : sql<SqlBool>`${column} = ${sql.lit(0)}`;

@@ -1,12 +1,22 @@
 /**
- * How PostgreSQL plans Patch Management listings (asset-patch-queries.ts): values of closed sets —
+ * How the stores plan Patch Management listings (asset-patch-queries.ts).
+ *
+ * PostgreSQL: values of closed sets —
  * the platform, enum QQL values such as a severity or a patch state, the page size — are written
  * into the statement, so a listing filtered only by them has no parameters and runs on the plan
  * PostgreSQL made once; values a user types (a machine name, a CVE) stay bound, and one statement
- * serves every such value. The rows are checked too, so a plan is never bought with a wrong answer.
+ * serves every such value.
+ *
+ * SQLite (its store tuned as a console does, src/db/store-tuning.ts): one severity reads its
+ * patches from the severity index in id order (migration 0012), with the other filters tested in
+ * the index; a list of severities walks the patches in id order instead of reading and sorting
+ * every patch of each severity.
+ *
+ * The rows are checked too, so a plan is never bought with a wrong answer.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { join } from 'node:path';
 import { sql, type Kysely } from 'kysely';
 import type { PatchwardenDb } from '../../src/db/database.js';
 import type { PatchwardenTables } from '../../src/db/schema.js';
@@ -17,7 +27,9 @@ import { ASSET_QQL_TOKENS } from '../../src/api/pm/asset-qql-tokens.js';
 import { PATCH_WIRE_DOCUMENT } from '../../src/api/pm/patch-wire-document.js';
 import { parseQql } from '../../src/qql/index.js';
 import { refreshPatchListingDocuments } from '../../src/scans/patch-listing-documents.js';
+import { tuneStoreForQueries } from '../../src/db/store-tuning.js';
 import { openTestStore, testStore } from '../support/test-database.js';
+import { sqliteListingPlans } from '../support/sqlite-listing-plans.js';
 import { insertAssets, insertPatches } from '../support/pm-patch-asset-assertions.js';
 
 interface PreparedListing {
@@ -75,5 +87,39 @@ if (testStore() === 'postgres') {
       assert.equal(prepared.length, 2, `one more statement for both names: ${JSON.stringify(prepared)}`);
       assert.equal(prepared[1].parameterTypes, '{text}', 'only the name is bound');
     });
+  });
+}
+
+if (testStore() === 'sqlite') {
+  test('SQLite: one severity is read from its index in id order; a list of severities walks the patches in id order (sqlite)', { timeout: 120_000 }, async (t) => {
+    const { db, dataDir } = await openTestStore(t, 'listing-plans');
+    await migrateToLatest(db);
+    const severities = ['Critical', 'Important', 'Moderate', 'Low', 'None'] as const;
+    const day = 86_400_000;
+    const now = Date.UTC(2026, 0, 1);
+    const fixtures = Array.from({ length: 5_000 }, (_, i) => ({
+      source: `src${i}`, severity: severities[i % 5], security: i % 5 !== 4, publishedMs: now - (i % 400) * day,
+    }));
+    const ids = await insertPatches({ db }, fixtures);
+    await refreshPatchListingDocuments(db, PATCH_WIRE_DOCUMENT);
+    await tuneStoreForQueries(db);
+    const file = join(dataDir, 'patchwarden.sqlite');
+    const expected = (keep: (fixture: typeof fixtures[number]) => boolean) => ids.filter((_, i) => keep(fixtures[i])).sort().slice(0, 20);
+    const list = (query: string) => sqliteListingPlans(file, { platform: 'Linux', query: parseQql(query), now });
+
+    const critical = await list('vendorSeverity:Critical');
+    assert.deepEqual(critical.ids, expected((f) => f.severity === 'Critical'));
+    assert.match(critical.plans.join('\n'), /USING COVERING INDEX patches_pm_severity_listing/, critical.plans.join('\n'));
+    assert.doesNotMatch(critical.plans.join('\n'), /TEMP B-TREE/, 'in id order, not sorted');
+
+    const recent = await list('vendorSeverity:Critical and publishedDate>now-30d');
+    assert.deepEqual(recent.ids, expected((f) => f.severity === 'Critical' && f.publishedMs > now - 30 * day));
+    assert.match(recent.plans.join('\n'), /USING COVERING INDEX patches_pm_severity_listing/, 'the date is tested in the index');
+
+    const listed = await list('vendorSeverity:[critical, Important] and publishedDate>now-1y');
+    assert.deepEqual(listed.ids, expected((f) => (f.severity === 'Critical' || f.severity === 'Important') && f.publishedMs > now - 365 * day));
+    const plan = listed.plans.join('\n');
+    assert.doesNotMatch(plan, /patches_pm_severity_listing/, `a list of severities does not read the severity index:\n${plan}`);
+    assert.doesNotMatch(plan, /TEMP B-TREE/, `nor sorts:\n${plan}`);
   });
 }

@@ -72,6 +72,13 @@ test("an enum's values are the token table's own, written as literals; the query
   }
 });
 
+test("SQLite: a list of an enum's values is kept from constraining an index (unary +); other lists and single values are not", () => {
+  assert.match(compile('sqlite', 'vendorSeverity:[Low, Moderate]').sql, / \+lower\("qql_items"\."severity"\) in \('low', 'moderate'\)/);
+  assert.match(compile('sqlite', 'vendorSeverity:Low').sql, / lower\("qql_items"\."severity"\) = 'low'/);
+  assert.match(compile('sqlite', 'name:[`a`, `b`]').sql, / lower\("qql_items"\."name"\) in \(\?, \?\)/);
+  assert.doesNotMatch(compile('postgres', 'vendorSeverity:[Low, Moderate]').sql, /\+/);
+});
+
 test('identifiers come from the token table, quoted and qualified with the alias', () => {
   const pg = compile('postgres', 'vendorSeverity:Low AND tags.name:x', 'i');
   assert.match(pg.sql, /"i"\."severity" is not null/);

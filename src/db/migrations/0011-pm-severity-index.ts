@@ -10,7 +10,7 @@ import type { SqlDialectName } from '../database.js';
  * (bench/pm-patches-query.ts). The filter tests the severity's `IS NOT NULL` and the platform, so
  * both must be in the index for the scan to stay index-only.
  *
- * SQLite: nothing; its planner took a severity index for queries it made slower (docs/benchmarks.md).
+ * SQLite: migration 0012 makes its own.
  */
 export function pmSeverityIndexMigration(dialect: SqlDialectName): Migration {
   const folded = sql`lower(${sql.ref('vendor_severity')} collate "C")`;
