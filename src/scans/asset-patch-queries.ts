@@ -30,7 +30,7 @@
 import { sql, type Expression, type Kysely, type RawBuilder, type SelectQueryBuilder, type SqlBool } from 'kysely';
 import type { PatchwardenDb } from '../db/database.js';
 import {
-  compileQqlToPredicate, compileQqlToWhere, defineQqlTokenTable, findQqlToken, type QqlMultiValuedToken, type QqlNode, type QqlSqlOptions, type QqlTokenDefinition, type QqlTokenTable,
+  compileQqlToPredicate, compileQqlToWhere, defineQqlTokenTable, findQqlToken, type QqlColumnToken, type QqlMultiValuedToken, type QqlNode, type QqlSqlOptions, type QqlTokenDefinition, type QqlTokenTable,
 } from '../qql/index.js';
 import { chunked } from '../catalog/patch-catalog-queries.js';
 import { PM_PATCH_COUNT_COLUMNS, PM_VIEWS, withPmViews, type PmDb, type PmPatchViewRow, type PmViewName } from './pm-query-views.js';
@@ -120,10 +120,30 @@ const FLEET_STATE_COUNTS: ReadonlyArray<[state: string, count: 'fleet_missing_co
   ['Missing', 'fleet_missing_count'], ['Installed', 'fleet_installed_count'],
 ];
 
+/**
+ * The `pm_patches` counts (zero for a patch no machine has a status for) and the same counts as
+ * read from `patch_status_counts` alone (null for such a patch).
+ */
+const FLEET_COUNT_OF: Readonly<Record<string, 'fleet_missing_count' | 'fleet_installed_count'>> = {
+  missing_count: 'fleet_missing_count', installed_count: 'fleet_installed_count',
+};
+
 const TITLE_COLUMN: keyof PmPatchViewRow = 'title';
 
 const SEMI_JOIN_ALIAS = 'qql_semi';
 const childTokenTables = new WeakMap<QqlTokenDefinition<any>, QqlTokenTable<any>>();
+
+const countedTokenTables = new WeakMap<QqlColumnToken<any>, QqlTokenTable<any>>();
+
+/** A one-token table reading a count token from its counted-only column (FLEET_COUNT_OF). */
+function countedTokenTable(table: QqlTokenTable<any>, token: QqlColumnToken<any>): QqlTokenTable<any> {
+  let counted = countedTokenTables.get(token);
+  if (!counted) {
+    counted = defineQqlTokenTable({ ...table, tokens: [{ ...token, column: FLEET_COUNT_OF[token.column] }] });
+    countedTokenTables.set(token, counted);
+  }
+  return counted;
+}
 
 /** A one-token table over a multi-valued token's child table, to compile its test there. */
 function childTokenTable(token: QqlMultiValuedToken<any>): QqlTokenTable<any> {
@@ -209,6 +229,9 @@ export class AssetPatchQueries {
       if (token?.multiValued?.table === PM_VIEWS.patchFleetStates && alias === PM_VIEWS.patches) {
         return this.fleetStateTest(node, token as QqlMultiValuedToken<any>, alias, now);
       }
+      if (token && !token.multiValued && alias === PM_VIEWS.patches && this.isCountedOnlyTerm(node, table, now)) {
+        return compileQqlToWhere(node, countedTokenTable(table, token), options);
+      }
       if (!token?.multiValued || !INDEXED_CHILD_TABLES.has(token.multiValued.table)) return compileQqlToWhere(node, table, options);
       const child = token.multiValued;
       const test = compileQqlToWhere(node, childTokenTable(token as QqlMultiValuedToken<any>), { ...options, alias: SEMI_JOIN_ALIAS });
@@ -246,6 +269,22 @@ export class AssetPatchQueries {
       .map(([, count]) => sql<SqlBool>`${sql.ref(`${alias}.${count}`)} > 0`);
     if (tests.length === 0) return sql<SqlBool>`1 = 0`;
     return tests.length === 1 ? tests[0] : sql<SqlBool>`(${sql.join(tests, sql` or `)})`;
+  }
+
+  /**
+   * Whether a top-level conjunct is a term on a patch's count that no patch with a zero count
+   * satisfies (`missingCount>=10`, `installedCount:[1..5]`): then only counted patches can match,
+   * and the term is compiled against the count as read from the counts alone, null (so false)
+   * for a patch without counts. The same rows, but each store can then start from the few
+   * thousand counted patches instead of walking every patch (onlyCountedPatches): on the
+   * benchmark's store, a `missingCount>=10` page went from 2.8 to 0.8 ms on PostgreSQL and from
+   * 1.5 to 0.8 ms on SQLite. Which values pass is decided by the in-memory predicate at zero.
+   */
+  private isCountedOnlyTerm(node: QqlNode, table: QqlTokenTable<any>, now: number): boolean {
+    if (node.kind !== 'term') return false;
+    const token = findQqlToken(table, node.token);
+    if (!token?.column || FLEET_COUNT_OF[token.column] === undefined) return false;
+    return !compileQqlToPredicate(node, table, { now })({ [token.column]: 0 });
   }
 
   /** `pm_patches` (the query `from` reads it) narrowed to the selection. */
@@ -395,14 +434,17 @@ export class AssetPatchQueries {
   }
 
   /**
-   * Whether the selection keeps only patches some machine has a status for: a top-level
-   * `patchStatus` term without a havingQuery is a test of the fleet counts (fleetStateTest), false
-   * for a patch without them.
+   * Whether the selection keeps only patches some machine has a status for: without a
+   * havingQuery, a top-level `patchStatus` term is a test of the fleet counts (fleetStateTest),
+   * and so is a count term no zero satisfies (isCountedOnlyTerm); both are false for a patch
+   * without counts.
    */
   private onlyCountedPatches(selection: PatchAssetSelection): boolean {
     if (selection.havingQuery || !selection.query) return false;
+    const now = selection.now ?? Date.now();
     return topLevelConjuncts(selection.query).some((node) => node.kind === 'term'
-      && findQqlToken(this.tokens.patches, node.token)?.multiValued?.table === PM_VIEWS.patchFleetStates);
+      && (findQqlToken(this.tokens.patches, node.token)?.multiValued?.table === PM_VIEWS.patchFleetStates
+        || this.isCountedOnlyTerm(node, this.tokens.patches, now)));
   }
 
   async countPatches(selection: PatchAssetSelection): Promise<number> {

@@ -148,6 +148,12 @@ describe('PM patches and assets of a known fleet', () => {
         ['publishedDate:[2024-06-01 .. 2024-12-31]', ids('openssl', 'curl', 'vim')],
         ['missingCount>=2', ids('openssl')],
         ['installedCount:0', ids('openssl', 'vim')],
+        // Terms no zero count satisfies read only counted patches; the others include vim, which no machine has.
+        ['missingCount>0', ids('openssl', 'curl', 'tzdata')],
+        ['missingCount:[1..5] and installedCount>=1', ids('curl', 'tzdata')],
+        ['installedCount>0 and vendorSeverity:Critical', ids('linux')],
+        ['missingCount<1', ids('linux', 'bash', 'vim')],
+        ['not missingCount>0', ids('linux', 'bash', 'vim')],
         ['rebootRequired:true', ids('linux')],
         ['architecture:i386', ids('openssl')],
         ['appFamily:`curl` or product:`bash`', ids('curl', 'bash')],

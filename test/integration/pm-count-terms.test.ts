@@ -1,0 +1,79 @@
+/**
+ * Patch QQL terms on a patch's fleet counts (`missingCount`, `installedCount`), on both stores. A
+ * term that no zero count satisfies is read from the counts alone and the page starts from the
+ * counted patches (asset-patch-queries.ts); every other term also keeps the patches no machine has
+ * a status for, whose counts are zero. Generated queries mixing such terms with others, negated
+ * and in disjunctions, are paged through in small pages and counted, and must give exactly the
+ * patches an in-memory evaluation of the same query over the fixture's counts gives.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { migrateToLatest } from '../../src/db/migrate.js';
+import { AssetPatchQueries } from '../../src/scans/asset-patch-queries.js';
+import { compileQqlToPredicate, parseQql, validateQql } from '../../src/qql/index.js';
+import { PATCH_PAIR_QQL_TOKENS, PATCH_QQL_TOKENS } from '../../src/api/pm/patch-qql-tokens.js';
+import { ASSET_QQL_TOKENS } from '../../src/api/pm/asset-qql-tokens.js';
+import { openTestStore, testStore } from '../support/test-database.js';
+import { insertAssets, insertPatches } from '../support/pm-patch-asset-assertions.js';
+import { seededRandom } from '../support/seeded-random.js';
+
+const SEVERITIES = ['Critical', 'Important', 'Moderate', 'Low', 'None'] as const;
+const STATES = ['Missing', 'Installed', 'InstalledPendingReboot'] as const;
+
+test(`count terms select the same patches as the in-memory predicate, paged and counted (${testStore()})`, { timeout: 180_000 }, async (t) => {
+  const { db } = await openTestStore(t, 'count-terms');
+  await migrateToLatest(db);
+  const random = seededRandom(20_261_122);
+  const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)];
+  const fixtures = Array.from({ length: 160 }, (_, i) => ({ source: `pkg${i}`, severity: pick(SEVERITIES), security: random() < 0.6 }));
+  const ids = await insertPatches({ db }, fixtures);
+  // Eight machines with statuses for the first 90 patches only: 70 patches no machine has.
+  const machines = Array.from({ length: 8 }, (_, m) => ({
+    name: `host${m}`,
+    patches: Object.fromEntries(ids.slice(0, 90).filter(() => random() < 0.4).map((id) => [id, pick(STATES)])),
+  }));
+  await insertAssets({ db }, machines);
+  const rows = ids.map((id, i) => ({
+    id, platform: 'Linux', vendor_severity: fixtures[i].severity, is_security: fixtures[i].security ? 1 : 0,
+    missing_count: machines.filter((m) => m.patches[id] === 'Missing').length,
+    installed_count: machines.filter((m) => m.patches[id] === 'Installed' || m.patches[id] === 'InstalledPendingReboot').length,
+  }));
+
+  const queries = new AssetPatchQueries(db, { patches: PATCH_QQL_TOKENS, patchPairs: PATCH_PAIR_QQL_TOKENS, assets: ASSET_QQL_TOKENS });
+  const countTerm = () => {
+    const token = pick(['missingCount', 'installedCount']);
+    const [low, high] = [Math.floor(random() * 4), Math.floor(random() * 4)].sort();
+    return pick([`${token}:${low}`, `${token}>${low}`, `${token}>=${low}`, `${token}<${high}`, `${token}<=${high}`,
+      `${token}:[${low}..${high}]`, `${token}:(${low}..${high + 1})`, `${token}:[${low}, ${high}]`]);
+  };
+  const otherTerm = () => pick(['isSecurity:true', 'isSecurity:false', `vendorSeverity:${pick(SEVERITIES)}`, `vendorSeverity:[${pick(SEVERITIES)}, ${pick(SEVERITIES)}]`]);
+  const shapes = [
+    () => countTerm(),
+    () => `${countTerm()} and ${otherTerm()}`,
+    () => `${otherTerm()} and ${countTerm()} and ${countTerm()}`,
+    () => `not ${countTerm()}`,
+    () => `${countTerm()} or ${otherTerm()}`,
+    () => `(${countTerm()} or ${countTerm()}) and ${otherTerm()}`,
+  ];
+  let countedOnly = 0;
+  for (let n = 0; n < 150; n++) {
+    const text = pick(shapes)();
+    const ast = parseQql(text);
+    validateQql(ast, PATCH_QQL_TOKENS);
+    const matches = compileQqlToPredicate(ast, PATCH_QQL_TOKENS, { now: 0 });
+    const expected = rows.filter((row) => matches(row)).map((row) => row.id).sort();
+    if (expected.every((id) => ids.indexOf(id) < 90)) countedOnly++;
+    const selection = { platform: 'Linux', query: ast, now: 0 };
+    const listed: string[] = [];
+    for (let afterId: string | undefined; ;) {
+      const page = await queries.listPatchIds(selection, { afterId, limit: 7 });
+      listed.push(...page);
+      if (page.length < 7) break;
+      afterId = page[page.length - 1];
+    }
+    assert.deepEqual(listed, expected, text);
+    assert.equal(await queries.countPatches(selection), expected.length, `count of ${text}`);
+  }
+  // Both kinds were generated: answers of counted patches only, and answers with uncounted ones.
+  assert.ok(countedOnly > 20 && countedOnly < 140, `counted-only answers: ${countedOnly}`);
+});
