@@ -82,8 +82,11 @@ export function patchEntriesFromSnapshot(snapshot: CatalogSnapshot, nowMs: numbe
  * severity and type, and its CVEs and QIDs are replaced by theirs.
  */
 export async function upsertPatches(db: Executor, entries: PatchCatalogEntry[], nowMs: number): Promise<void> {
-  await upsertPatchRows(db, entries.filter((e) => e.advisory === undefined), nowMs, false);
-  const described = entries.filter((e) => e.advisory !== undefined);
+  // In id order: a patch whose severity, type or security flag changes locks its status counts
+  // row (migration 0013), which scans lock in id order too, so neither waits on the other in a cycle.
+  const byId = [...entries].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  await upsertPatchRows(db, byId.filter((e) => e.advisory === undefined), nowMs, false);
+  const described = byId.filter((e) => e.advisory !== undefined);
   await upsertPatchRows(db, described, nowMs, true);
   for (let i = 0; i < described.length; i += 500) {
     const chunk = described.slice(i, i + 500);

@@ -12,6 +12,7 @@ import { pmPatchCountsMigration } from './migrations/0009-pm-patch-counts.js';
 import { patchListingDocumentsMigration } from './migrations/0010-patch-listing-documents.js';
 import { pmSeverityIndexMigration } from './migrations/0011-pm-severity-index.js';
 import { sqliteSeverityIndexMigration } from './migrations/0012-sqlite-severity-index.js';
+import { countedPatchFiltersMigration } from './migrations/0013-counted-patch-filters.js';
 
 /** Migrations in order; names are permanent once released. */
 function migrationsFor(db: PatchwardenDb): Record<string, Migration> {
@@ -28,6 +29,7 @@ function migrationsFor(db: PatchwardenDb): Record<string, Migration> {
     '0010-patch-listing-documents': patchListingDocumentsMigration(db.dialect),
     '0011-pm-severity-index': pmSeverityIndexMigration(db.dialect),
     '0012-sqlite-severity-index': sqliteSeverityIndexMigration(db.dialect),
+    '0013-counted-patch-filters': countedPatchFiltersMigration(db.dialect),
   };
 }
 

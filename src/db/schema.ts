@@ -1,4 +1,4 @@
-import type { Generated } from 'kysely';
+import type { ColumnType, Generated } from 'kysely';
 
 /**
  * Table types for Kysely. Portable across SQLite and PostgreSQL: booleans are stored as
@@ -249,6 +249,12 @@ export interface PatchStatusCountsTable {
   missing_count: number;
   /** Installed or InstalledPendingReboot. */
   installed_count: number;
+  /** Copies of the patch's columns, kept by triggers (migration 0013); never written by code. */
+  platform: ColumnType<string | null, never, never>;
+  vendor_severity: ColumnType<string | null, never, never>;
+  is_security: ColumnType<number | null, never, never>;
+  patch_type: ColumnType<string | null, never, never>;
+  published_ms: ColumnType<number | null, never, never>;
 }
 
 /**

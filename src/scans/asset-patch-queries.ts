@@ -213,7 +213,9 @@ export class AssetPatchQueries {
         viewsOfQuery(havingQuery, this.tokens.patchPairs, wanted);
       }
     }
-    return withPmViews(this.db.kysely, this.db.dialect, wanted);
+    // Only counted patches can qualify: `pm_patches` is read from the counts (pm-query-views.ts).
+    const countedPatchesOnly = listed === 'patches' && this.onlyCountedPatches(selection);
+    return withPmViews(this.db.kysely, this.db.dialect, wanted, { countedPatchesOnly });
   }
 
   /**

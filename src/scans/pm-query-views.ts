@@ -127,18 +127,44 @@ function withDependencies(wanted: Iterable<PmViewName>): Set<PmViewName> {
   return all;
 }
 
+/** The `patches` columns that `patch_status_counts` keeps copies of (migration 0013). */
+const COPIED_PATCH_COLUMNS: ReadonlySet<string> = new Set(['platform', 'vendor_severity', 'is_security', 'patch_type', 'published_ms']);
+const PATCH_COLUMNS: ReadonlyArray<keyof PatchesTable> = [
+  'id', 'title', 'bulletin', 'kb', 'vendor', 'platform', 'patch_type', 'is_security', 'vendor_severity', 'release', 'source_name',
+  'source_version', 'architectures', 'package_details', 'reboot_required', 'published_ms', 'modified_ms',
+];
+
+/**
+ * `pm_patches` when only counted patches can qualify: the same columns, but read from the counts
+ * row first (its key as the id, its copies of the patch's filter columns), the patch's other
+ * columns left-joined. A query that tests only the copied columns and the counts reads no
+ * patch at all (each store drops a left join none of whose columns are used), so a page is a
+ * walk of the counts in key order; one that tests other columns still joins the patch.
+ */
+const COUNTED_PM_PATCHES = sql<PmPatchViewRow>`(select ${sql.join(PATCH_COLUMNS.map((column) => (column === 'id'
+  ? sql`c.patch_id as id`
+  : sql`${sql.ref(`${COPIED_PATCH_COLUMNS.has(column) ? 'c' : 'p'}.${column}`)} as ${sql.id(column)}`)))},
+        case when c.patch_type = 'SecurityPatch' then 'Security' else 'NonSecurity' end as patch_kind,
+        ${PM_PATCH_COUNT_COLUMNS},
+        0 as is_superseded, 0 as is_rollback, 1 as enabled
+      from patch_status_counts c left join patches p on p.id = c.patch_id)`;
+
 /**
  * A query builder with the wanted views (and those they are defined with). Only these are
  * written into the statement: each store parses and plans every view a statement defines, used
  * or not (on PostgreSQL the six unused ones took more time to plan than the listing to run).
+ * With `countedPatchesOnly`, `pm_patches` holds only the patches some machine has a status for
+ * (COUNTED_PM_PATCHES); say so only when the query keeps no other patch.
  */
-export function withPmViews(db: Kysely<PatchwardenTables>, dialect: PatchwardenDb['dialect'], wanted: Iterable<PmViewName>): Kysely<PmDb> {
+export function withPmViews(
+  db: Kysely<PatchwardenTables>, dialect: PatchwardenDb['dialect'], wanted: Iterable<PmViewName>, options: { countedPatchesOnly?: boolean } = {},
+): Kysely<PmDb> {
   const definitions: Record<PmViewName, () => RawBuilder<unknown>> = {
-    pm_patches: () => sql<PmPatchViewRow>`(select p.*,
+    pm_patches: () => (options.countedPatchesOnly ? COUNTED_PM_PATCHES : sql<PmPatchViewRow>`(select p.*,
         case when p.patch_type = 'SecurityPatch' then 'Security' else 'NonSecurity' end as patch_kind,
         ${PM_PATCH_COUNT_COLUMNS},
         0 as is_superseded, 0 as is_rollback, 1 as enabled
-      from patches p left join patch_status_counts c on c.patch_id = p.id)`,
+      from patches p left join patch_status_counts c on c.patch_id = p.id)`),
     pm_patch_states: () => sql<PmPatchStateViewRow>`(select s.patch_id, s.machine_id, st.patch_status
       from asset_patch_status s join ${PATCH_STATUS_OF_STATE} st on st.state = s.state)`,
     pm_patch_fleet_states: () => sql<PmPatchFleetStateViewRow>`(
