@@ -127,7 +127,10 @@ function withDependencies(wanted: Iterable<PmViewName>): Set<PmViewName> {
   return all;
 }
 
-/** The `patches` columns that `patch_status_counts` keeps copies of (migration 0013). */
+/**
+ * The `patches` columns that `patch_status_counts` keeps copies of (migration 0013, which keeps
+ * its own list, as a migration must not change once released).
+ */
 const COPIED_PATCH_COLUMNS: ReadonlySet<string> = new Set(['platform', 'vendor_severity', 'is_security', 'patch_type', 'published_ms']);
 const PATCH_COLUMNS: ReadonlyArray<keyof PatchesTable> = [
   'id', 'title', 'bulletin', 'kb', 'vendor', 'platform', 'patch_type', 'is_security', 'vendor_severity', 'release', 'source_name',

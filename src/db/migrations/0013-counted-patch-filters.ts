@@ -20,7 +20,7 @@ import type { SqlDialectName } from '../database.js';
  * copied columns locks its counts row too, so catalog writes change patches in id order as well
  * (src/catalog/patch-catalog.ts), and neither can wait for the other in a cycle.
  */
-export const COUNTED_PATCH_FILTER_COLUMNS = ['platform', 'vendor_severity', 'is_security', 'patch_type', 'published_ms'] as const;
+const COUNTED_PATCH_FILTER_COLUMNS = ['platform', 'vendor_severity', 'is_security', 'patch_type', 'published_ms'] as const;
 
 const SQLITE_TRIGGERS = ['patch_status_counts_filters_insert', 'patches_counted_filters_update', 'patches_counted_filters_delete'];
 
