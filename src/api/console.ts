@@ -111,7 +111,9 @@ export async function startConsole(config: ConsoleConfig): Promise<RunningConsol
     if (url.hostname === '127.0.0.1' || url.hostname === '[::1]') url.hostname = isLoopbackHost(config.host) ? config.host : url.hostname;
     await resumeUnfinishedScans(db, queue);
     let tuningRun: Promise<void> = Promise.resolve();
-    const tuning = setInterval(() => { tuningRun = tuneStoreQuietly(db, log, 'hourly'); }, STORE_TUNING_INTERVAL_MS).unref();
+    const tuning = db.dialect === 'sqlite'
+      ? setInterval(() => { tuningRun = tuneStoreQuietly(db, log, 'hourly'); }, STORE_TUNING_INTERVAL_MS).unref()
+      : undefined;
     return {
       app, db, services, catalog, queue, admin, tls, url: url.origin,
       async close() {

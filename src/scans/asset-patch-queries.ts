@@ -424,15 +424,10 @@ export class AssetPatchQueries {
 
   /** The ids of one page of the selection, in id order, selected from `from` (`pm_patches`). */
   private pageIds(from: SelectQueryBuilder<PmDb, 'pm_patches', {}>, selection: PatchAssetSelection, page: { afterId?: string; limit: number }) {
-    // When only counted patches can qualify, the ids are ordered by the counts' own key (the same
-    // value): SQLite then walks `patch_status_counts` in key order and stops at the page's end,
-    // where ordering by the patch's id made it read and sort every counted patch.
-    const order = this.onlyCountedPatches(selection) ? 'pm_patches.counted_patch_id' as const : 'pm_patches.id' as const;
-    let ids = this.narrowPatches(from, selection).select('pm_patches.id').orderBy(order).limit(pageSizeLiteral(page.limit));
-    if (page.afterId !== undefined) {
-      ids = ids.where('pm_patches.id', '>', page.afterId);
-      if (order !== 'pm_patches.id') ids = ids.where(order, '>', page.afterId);
-    }
+    // (When only counted patches can qualify, `pm_patches.id` is the counts' own key, see views():
+    // each store walks `patch_status_counts` in key order and stops at the page's end.)
+    let ids = this.narrowPatches(from, selection).select('pm_patches.id').orderBy('pm_patches.id').limit(pageSizeLiteral(page.limit));
+    if (page.afterId !== undefined) ids = ids.where('pm_patches.id', '>', page.afterId);
     return ids;
   }
 

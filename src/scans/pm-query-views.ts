@@ -25,13 +25,12 @@ export interface PmPatchViewRow extends PatchesTable {
   missing_count: number;
   installed_count: number;
   /**
-   * The same counts, and the patch id, as read from `patch_status_counts`: null when no machine
-   * has a status for the patch. A test on them (`fleet_missing_count > 0`) tells each store that
-   * only counted patches qualify, so it can read the few counted patches instead of every patch.
+   * The same counts as read from `patch_status_counts`: null when no machine has a status for
+   * the patch. A test on them (`fleet_missing_count > 0`) is false for such a patch, so a query
+   * made only of counted patches can read the counts first (COUNTED_PM_PATCHES).
    */
   fleet_missing_count: number | null;
   fleet_installed_count: number | null;
-  counted_patch_id: string | null;
   /** Supersession is not tracked yet: always 0. */
   is_superseded: number;
   is_rollback: number;
@@ -108,7 +107,7 @@ const PATCH_STATUS_OF_STATE = sql`(select 'Missing' as state, 'Missing' as patch
  * left-joined on the patch id; absent when no machine has a status for the patch).
  */
 export const PM_PATCH_COUNT_COLUMNS = sql`coalesce(c.missing_count, 0) as missing_count, coalesce(c.installed_count, 0) as installed_count,
-        c.missing_count as fleet_missing_count, c.installed_count as fleet_installed_count, c.patch_id as counted_patch_id`;
+        c.missing_count as fleet_missing_count, c.installed_count as fleet_installed_count`;
 
 export type PmViewName = keyof PmViews;
 
@@ -132,10 +131,12 @@ function withDependencies(wanted: Iterable<PmViewName>): Set<PmViewName> {
  * its own list, as a migration must not change once released).
  */
 const COPIED_PATCH_COLUMNS: ReadonlySet<string> = new Set(['platform', 'vendor_severity', 'is_security', 'patch_type', 'published_ms']);
-const PATCH_COLUMNS: ReadonlyArray<keyof PatchesTable> = [
-  'id', 'title', 'bulletin', 'kb', 'vendor', 'platform', 'patch_type', 'is_security', 'vendor_severity', 'release', 'source_name',
-  'source_version', 'architectures', 'package_details', 'reboot_required', 'published_ms', 'modified_ms',
-];
+/** Every `patches` column (a record, so a column added to the table must be added here). */
+const PATCH_COLUMNS = Object.keys({
+  id: true, title: true, bulletin: true, kb: true, vendor: true, platform: true, patch_type: true, is_security: true,
+  vendor_severity: true, release: true, source_name: true, source_version: true, architectures: true, package_details: true,
+  reboot_required: true, published_ms: true, modified_ms: true,
+} satisfies Record<keyof PatchesTable, true>) as Array<keyof PatchesTable>;
 
 /**
  * `pm_patches` when only counted patches can qualify: the same columns, but read from the counts
