@@ -15,6 +15,8 @@
  * `publishedDate:[2024-05-01..2024-05-31]` all of May. Years are limited to 0000–9999.
  */
 
+import type { QqlNode } from './ast.js';
+
 export interface QqlDateSpan {
   /** First millisecond inside the span. */
   start: number;
@@ -113,8 +115,33 @@ export function parseQqlDate(text: string, now: number): QqlDateSpan | undefined
     const ms = Number(text);
     return inRange({ start: ms, end: ms + 1 });
   }
-  const span = text.slice(0, 3).toLowerCase() === 'now' ? parseRelative(`now${text.slice(3)}`, now) : parseCalendar(text);
+  const span = isRelativeQqlDate(text) ? parseRelative(`now${text.slice(3)}`, now) : parseCalendar(text);
   return span && inRange(span);
+}
+
+/** Whether a date value is read relative to the time the query is compiled with (`now`, `now-30d`). */
+export function isRelativeQqlDate(text: string): boolean {
+  return text.slice(0, 3).toLowerCase() === 'now';
+}
+
+/**
+ * Whether what a query compiles to may depend on the time it is compiled with: some value of it
+ * would be a relative date if its token were a date token. (An over-approximation: the token is
+ * not looked at, so `title:nowhere` counts too.)
+ */
+export function qqlDependsOnNow(node: QqlNode): boolean {
+  switch (node.kind) {
+    case 'and':
+    case 'or':
+      return node.operands.some(qqlDependsOnNow);
+    case 'not':
+      return qqlDependsOnNow(node.operand);
+    case 'term': {
+      const { condition } = node;
+      const values = condition.kind === 'list' ? condition.values : condition.kind === 'range' ? [condition.low, condition.high] : [condition.value];
+      return values.some((value) => isRelativeQqlDate(value.text));
+    }
+  }
 }
 
 /** Describes the accepted forms, for "expected" in error messages. */

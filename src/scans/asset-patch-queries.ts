@@ -27,10 +27,11 @@
  * Token tables (which QQL token reads which column of these views) are the caller's: they are the
  * Patch Management API's vocabulary. They are handed to the constructor.
  */
-import { sql, type Expression, type Kysely, type RawBuilder, type SelectQueryBuilder, type SqlBool } from 'kysely';
+import { sql, type CompiledQuery, type Expression, type Kysely, type RawBuilder, type SelectQueryBuilder, type SqlBool } from 'kysely';
 import type { PatchwardenDb } from '../db/database.js';
+import { CompiledStatementCache, StatementSlot, type StatementSlotValue } from '../db/compiled-statement-cache.js';
 import {
-  compileQqlToPredicate, compileQqlToWhere, defineQqlTokenTable, findQqlToken, type QqlColumnToken, type QqlMultiValuedToken, type QqlNode, type QqlSqlOptions, type QqlTokenDefinition, type QqlTokenTable,
+  compileQqlToPredicate, compileQqlToWhere, defineQqlTokenTable, findQqlToken, qqlDependsOnNow, type QqlColumnToken, type QqlMultiValuedToken, type QqlNode, type QqlSqlOptions, type QqlTokenDefinition, type QqlTokenTable,
 } from '../qql/index.js';
 import { chunked } from '../catalog/patch-catalog-queries.js';
 import { PM_PATCH_COUNT_COLUMNS, PM_VIEWS, withPmViews, type PmDb, type PmPatchViewRow, type PmViewName } from './pm-query-views.js';
@@ -64,6 +65,41 @@ function platformValue(platform: string): string | RawBuilder<string> {
 /** A page size (a validated integer) as a literal. */
 function pageSizeLiteral(limit: number): number | RawBuilder<number> {
   return Number.isSafeInteger(limit) && limit >= 0 ? sql.lit(limit) : limit;
+}
+
+/** Where a page starts (after this key), in kept statements: a patch id, a machine id. */
+const PATCH_CURSOR = new StatementSlot<string>('patch cursor');
+const MACHINE_CURSOR = new StatementSlot<number>('machine cursor');
+
+/** A page: at most `limit` records after `after` (the first page without it). */
+interface PageBounds<K> {
+  after?: K | RawBuilder<K>;
+  limit: number;
+}
+
+/** A page of patches as a kept statement takes it: its cursor a slot. */
+function patchPageBounds(page: { afterId?: string; limit: number }): PageBounds<string> {
+  return { limit: page.limit, ...(page.afterId !== undefined ? { after: PATCH_CURSOR.value() } : {}) };
+}
+
+/**
+ * How long a statement whose query reads the time of the call (`publishedDate>now-30d`) is
+ * reused: `now` then means the time the statement was compiled, at most this long before the
+ * call. (A client paging through such a listing asks for its pages within moments.)
+ */
+export const TIME_RELATIVE_STATEMENT_MAX_AGE_MS = 1000;
+
+/**
+ * How a statement of this selection is kept (compiled-statement-cache.ts): under a key of the
+ * statement's name, the selection and `shape` (what else it was built from); for a query that
+ * reads the time of the call, only for TIME_RELATIVE_STATEMENT_MAX_AGE_MS (unless the selection
+ * names its `now`, which is then part of the key).
+ */
+function statementKeeping(statement: string, selection: PatchAssetSelection, shape: readonly unknown[]): { key: string; maxAgeMs?: number } {
+  const { platform, query, havingQuery, now } = selection;
+  const readsTime = (query !== undefined && qqlDependsOnNow(query)) || (havingQuery !== undefined && qqlDependsOnNow(havingQuery));
+  const key = JSON.stringify([statement, platform ?? null, query ?? null, havingQuery ?? null, readsTime ? now ?? null : null, ...shape]);
+  return readsTime && now === undefined ? { key, maxAgeMs: TIME_RELATIVE_STATEMENT_MAX_AGE_MS } : { key };
 }
 
 /** Alias of a page's ids with their counts (see storedPatchDocuments). */
@@ -189,10 +225,25 @@ function viewsOfQuery(node: QqlNode, table: QqlTokenTable<any>, views: Set<PmVie
 }
 
 export class AssetPatchQueries {
+  /** Compiled statements of recent selections (a listing's next page reuses its first's). */
+  private readonly statements = new CompiledStatementCache();
+
   constructor(
     private readonly db: PatchwardenDb,
     private readonly tokens: PmQqlTokenTables,
   ) {}
+
+  /**
+   * Runs a statement of this selection, kept compiled as statementKeeping says; `compile` builds
+   * it (with slots for the values of `values`) when it is not kept.
+   */
+  private async run<R>(
+    statement: string, selection: PatchAssetSelection, shape: readonly unknown[], compile: () => CompiledQuery<R>, values: readonly StatementSlotValue[] = [],
+  ): Promise<R[]> {
+    const { key, maxAgeMs } = statementKeeping(statement, selection, shape);
+    const compiled = this.statements.statement(key, compile, values, { maxAgeMs });
+    return (await this.db.kysely.executeQuery(compiled)).rows;
+  }
 
   /** A query builder with the views a listing or count of `listed` for this selection reads. */
   private views(listed: 'patches' | 'assets', selection: PatchAssetSelection): Kysely<PmDb> {
@@ -335,7 +386,8 @@ export class AssetPatchQueries {
   /** The ids of one page of patches in id order, starting after `afterId`. */
   async listPatchIds(selection: PatchAssetSelection, page: { afterId?: string; limit: number }): Promise<string[]> {
     if (page.limit <= 0) return [];
-    const rows = await this.patchPage(selection, page).select('pm_patches.id').execute();
+    const rows = await this.run('patch ids', selection, [page.limit, page.afterId !== undefined],
+      () => this.patchPage(selection, patchPageBounds(page)).select('pm_patches.id').compile(), [[PATCH_CURSOR, page.afterId]]);
     return rows.map((row) => row.id);
   }
 
@@ -350,9 +402,11 @@ export class AssetPatchQueries {
   ): Promise<Array<{ id: string; document: string; builtLive: boolean }>> {
     if (page.limit <= 0) return [];
     if (!options.stored) {
-      const rows = await this.patchPage(selection, page)
-        .select(['pm_patches.id', patchDocumentExpression(this.db, fields, PM_VIEWS.patches).as('document')])
-        .execute();
+      const rows = await this.run('patch documents', selection, [page.limit, page.afterId !== undefined, fields.map((field) => field.key)],
+        () => this.patchPage(selection, patchPageBounds(page))
+          .select(['pm_patches.id', patchDocumentExpression(this.db, fields, PM_VIEWS.patches).as('document')])
+          .compile(),
+        [[PATCH_CURSOR, page.afterId]]);
       return rows.map((row) => ({ id: row.id, document: row.document, builtLive: true }));
     }
     const rows = await this.storedPatchDocuments(selection, page, fields);
@@ -382,26 +436,30 @@ export class AssetPatchQueries {
    * order, without reading the patches again: 20–30 % less of PostgreSQL's CPU for a 1,000-patch
    * page (measured on the benchmark's store).
    */
-  private async storedPatchDocuments(
+  private storedPatchDocuments(
     selection: PatchAssetSelection, page: { afterId?: string; limit: number }, fields: readonly PatchDocumentField[],
   ): Promise<Array<{ id: string; document: string | null }>> {
-    const format = sql.lit(patchListingDocumentFormat(this.db, fields));
-    if (this.db.dialect === 'postgres' && storedDocumentSplit(this.db, fields, PAGE_ALIAS).liveReadsOnlyCounts) {
-      // (The views are defined inside the array's subquery, the one part that reads them.)
-      const ids = this.pageIds(this.views('patches', selection).selectFrom('pm_patches'), selection, page);
-      const counted = sql`(select u.id, u.position, ${PM_PATCH_COUNT_COLUMNS}
-        from unnest(array(${ids})) with ordinality as u(id, position) left join patch_status_counts c on c.patch_id = u.id)`;
-      const { rows } = await sql<{ id: string; document: string | null }>`select ${sql.ref(`${PAGE_ALIAS}.id`)},
-          ${storedPatchDocumentExpression(this.db, fields, PAGE_ALIAS, 'stored')} as document
-        from ${counted} as ${sql.id(PAGE_ALIAS)}
-        left join patch_listing_documents as stored on stored.patch_id = ${sql.ref(`${PAGE_ALIAS}.id`)} and stored.format = ${format}
-        order by ${sql.ref(`${PAGE_ALIAS}.position`)}`.execute(this.db.kysely);
-      return rows;
-    }
-    return this.patchPage(selection, page)
-      .leftJoin('patch_listing_documents as stored', (join) => join.onRef('stored.patch_id', '=', 'pm_patches.id').on('stored.format', '=', format))
-      .select(['pm_patches.id', storedPatchDocumentExpression(this.db, fields, PM_VIEWS.patches, 'stored').as('document')])
-      .execute();
+    const compile = (): CompiledQuery<{ id: string; document: string | null }> => {
+      const bounds = patchPageBounds(page);
+      const format = sql.lit(patchListingDocumentFormat(this.db, fields));
+      if (this.db.dialect === 'postgres' && storedDocumentSplit(this.db, fields, PAGE_ALIAS).liveReadsOnlyCounts) {
+        // (The views are defined inside the array's subquery, the one part that reads them.)
+        const ids = this.pageIds(this.views('patches', selection).selectFrom('pm_patches'), selection, bounds);
+        const counted = sql`(select u.id, u.position, ${PM_PATCH_COUNT_COLUMNS}
+          from unnest(array(${ids})) with ordinality as u(id, position) left join patch_status_counts c on c.patch_id = u.id)`;
+        return sql<{ id: string; document: string | null }>`select ${sql.ref(`${PAGE_ALIAS}.id`)},
+            ${storedPatchDocumentExpression(this.db, fields, PAGE_ALIAS, 'stored')} as document
+          from ${counted} as ${sql.id(PAGE_ALIAS)}
+          left join patch_listing_documents as stored on stored.patch_id = ${sql.ref(`${PAGE_ALIAS}.id`)} and stored.format = ${format}
+          order by ${sql.ref(`${PAGE_ALIAS}.position`)}`.compile(this.db.kysely);
+      }
+      return this.patchPage(selection, bounds)
+        .leftJoin('patch_listing_documents as stored', (join) => join.onRef('stored.patch_id', '=', 'pm_patches.id').on('stored.format', '=', format))
+        .select(['pm_patches.id', storedPatchDocumentExpression(this.db, fields, PM_VIEWS.patches, 'stored').as('document')])
+        .compile();
+    };
+    return this.run('stored patch documents', selection, [page.limit, page.afterId !== undefined, fields.map((field) => field.key)], compile,
+      [[PATCH_CURSOR, page.afterId]]);
   }
 
   /**
@@ -411,7 +469,7 @@ export class AssetPatchQueries {
    * the ids are handed over as one array, so the rows are read by key (as an IN subquery, a
    * 1,000-id page was joined by reading every patch).
    */
-  private patchPage(selection: PatchAssetSelection, page: { afterId?: string; limit: number }): SelectQueryBuilder<PmDb, 'pm_patches', {}> {
+  private patchPage(selection: PatchAssetSelection, page: PageBounds<string>): SelectQueryBuilder<PmDb, 'pm_patches', {}> {
     return this.views('patches', selection).selectFrom('pm_patches')
       .where((eb) => {
         const ids = this.pageIds(eb.selectFrom('pm_patches') as unknown as SelectQueryBuilder<PmDb, 'pm_patches', {}>, selection, page);
@@ -423,11 +481,11 @@ export class AssetPatchQueries {
   }
 
   /** The ids of one page of the selection, in id order, selected from `from` (`pm_patches`). */
-  private pageIds(from: SelectQueryBuilder<PmDb, 'pm_patches', {}>, selection: PatchAssetSelection, page: { afterId?: string; limit: number }) {
+  private pageIds(from: SelectQueryBuilder<PmDb, 'pm_patches', {}>, selection: PatchAssetSelection, page: PageBounds<string>) {
     // (When only counted patches can qualify, `pm_patches.id` is the counts' own key, see views():
     // each store walks `patch_status_counts` in key order and stops at the page's end.)
     let ids = this.narrowPatches(from, selection).select('pm_patches.id').orderBy('pm_patches.id').limit(pageSizeLiteral(page.limit));
-    if (page.afterId !== undefined) ids = ids.where('pm_patches.id', '>', page.afterId);
+    if (page.after !== undefined) ids = ids.where('pm_patches.id', '>', page.after);
     return ids;
   }
 
@@ -446,22 +504,26 @@ export class AssetPatchQueries {
   }
 
   async countPatches(selection: PatchAssetSelection): Promise<number> {
-    const row = await this.narrowPatches(this.views('patches', selection).selectFrom('pm_patches'), selection)
-      .select((eb) => eb.fn.countAll<number | string>().as('n')).executeTakeFirstOrThrow();
+    const [row] = await this.run('patch count', selection, [], () => this.narrowPatches(this.views('patches', selection).selectFrom('pm_patches'), selection)
+      .select((eb) => eb.fn.countAll<number | string>().as('n')).compile());
     return Number(row.n);
   }
 
   /** One page of assets in machine-id order, starting after `afterMachineId`. */
   async listAssets(selection: PatchAssetSelection, page: { afterMachineId?: number; limit: number }, wanted: { counts: boolean }): Promise<AssetRecord[]> {
     if (page.limit <= 0) return [];
-    let query = this.selectAssets(this.views('assets', selection), selection)
-      .select(['pm_assets.machine_id', 'pm_assets.asset_uuid', 'pm_assets.name', 'pm_assets.os_name', 'pm_assets.os_identifier',
-        'pm_assets.architecture', 'pm_assets.platform', 'pm_assets.last_scanned_at'])
-      .$if(wanted.counts, (q) => q.select(['pm_assets.missing_patch_count', 'pm_assets.installed_patch_count']))
-      .orderBy('pm_assets.machine_id')
-      .limit(pageSizeLiteral(page.limit));
-    if (page.afterMachineId !== undefined) query = query.where('pm_assets.machine_id', '>', page.afterMachineId);
-    const rows = await query.execute();
+    const compile = () => {
+      let query = this.selectAssets(this.views('assets', selection), selection)
+        .select(['pm_assets.machine_id', 'pm_assets.asset_uuid', 'pm_assets.name', 'pm_assets.os_name', 'pm_assets.os_identifier',
+          'pm_assets.architecture', 'pm_assets.platform', 'pm_assets.last_scanned_at'])
+        .$if(wanted.counts, (q) => q.select(['pm_assets.missing_patch_count', 'pm_assets.installed_patch_count']))
+        .orderBy('pm_assets.machine_id')
+        .limit(pageSizeLiteral(page.limit));
+      if (page.afterMachineId !== undefined) query = query.where('pm_assets.machine_id', '>', MACHINE_CURSOR.value());
+      return query.compile();
+    };
+    const rows = await this.run('assets', selection, [page.limit, page.afterMachineId !== undefined, wanted.counts], compile,
+      [[MACHINE_CURSOR, page.afterMachineId]]);
     return rows.map((row) => {
       const record: AssetRecord = {
         machineId: Number(row.machine_id), assetUuid: row.asset_uuid, name: row.name, operatingSystem: row.os_name,
@@ -478,8 +540,8 @@ export class AssetPatchQueries {
   }
 
   async countAssets(selection: PatchAssetSelection): Promise<number> {
-    const row = await this.selectAssets(this.views('assets', selection), selection)
-      .select((eb) => eb.fn.countAll<number | string>().as('n')).executeTakeFirstOrThrow();
+    const [row] = await this.run('asset count', selection, [], () => this.selectAssets(this.views('assets', selection), selection)
+      .select((eb) => eb.fn.countAll<number | string>().as('n')).compile());
     return Number(row.n);
   }
 

@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  compileQqlToPredicate, defineQqlTokenTable, parseQql, parseQqlDate, QqlError, QqlValidationError, validateQql,
+  compileQqlToPredicate, defineQqlTokenTable, parseQql, parseQqlDate, QqlError, QqlValidationError, qqlDependsOnNow, validateQql,
 } from '../../src/qql/index.js';
 import { exampleItemTokens, type ExampleItem } from '../support/qql-example-table.js';
 
@@ -155,6 +155,16 @@ test('date literals: spans, offsets, relative dates, and what is not a date', ()
   for (const bad of ['2024-02-30', '2023-02-29', '2024-13-01', '2024-00-10', '2024-01-01T24:00', '2024-01-01T10:60', '2024-1-1',
     'yesterday', 'now-1D', 'now-1', '99999999999999999', '2024-01-01T10:00+25:00', '']) {
     assert.equal(parseQqlDate(bad, now), undefined, bad);
+  }
+});
+
+test('a query depends on the time when any of its values is a relative date, wherever it stands', () => {
+  for (const query of ['published:>now-30d', 'published:NOW', 'published:[2024-01-01..now]', 'published:(now-2d..now-1d)',
+    'name:web and not (severity:low or published:[now-1y, 2024-05-01])', 'name:Now-ish']) {
+    assert.equal(qqlDependsOnNow(parseQql(query)), true, query);
+  }
+  for (const query of ['published:>2024-05-01', 'name:web and not (severity:low or published:[2024-01-01..2024-05-01])', 'title:"the snow"', 'score:[1, 2]']) {
+    assert.equal(qqlDependsOnNow(parseQql(query)), false, query);
   }
 });
 
