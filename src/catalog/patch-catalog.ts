@@ -1,5 +1,6 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { PatchwardenTables } from '../db/schema.js';
+import type { SqlDialectName } from '../db/database.js';
 import type { PatchFinding, PatchType, VendorSeverity } from '../assess/types.js';
 import type { CatalogSnapshot } from './catalog-snapshot.js';
 import { releaseNameOf, releasePocket } from './catalog-view.js';
@@ -77,20 +78,41 @@ export function patchEntriesFromSnapshot(snapshot: CatalogSnapshot, nowMs: numbe
 }
 
 /**
+ * What becomes of a known patch's binary packages:
+ * - `replace` (the default; a catalog sync, which lists every package of a patch): the entry's;
+ * - `add` (a scan, which sees only the packages its machine has): the stored ones, with those of
+ *   the entry they lacked added after them. On PostgreSQL the patches' rows are locked (in id
+ *   order) while their packages are merged, so two scans adding different packages to one patch
+ *   at once keep both.
+ */
+export type UpsertPatchesOptions = { packages?: 'replace' } | { packages: 'add'; dialect: SqlDialectName };
+
+/** Rows (and CVE or QID lists) read or written at once. */
+const UPSERT_CHUNK = 500;
+
+/**
  * Inserts new patches and refreshes known ones. The first-seen date is kept; a patch once known
  * as a security patch stays one. A patch that advisories describe takes their bulletin id,
  * severity and type, and its CVEs and QIDs are replaced by theirs.
+ *
+ * A known patch is written only when something of it (or of its CVE and QID lists) changes, and
+ * its modification date is then `nowMs`: `modifiedDate` is when the patch last changed, and an
+ * unchanged patch keeps its stored listing document (patch-listing-documents.ts) instead of
+ * having it built again.
  */
-export async function upsertPatches(db: Executor, entries: PatchCatalogEntry[], nowMs: number): Promise<void> {
+export async function upsertPatches(db: Executor, entries: PatchCatalogEntry[], nowMs: number, options: UpsertPatchesOptions = {}): Promise<void> {
   // In id order: a patch whose severity, type or security flag changes locks its status counts
   // row (migration 0013), which scans lock in id order too, so neither waits on the other in a cycle.
-  const byId = [...entries].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  let byId = [...entries].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  if (options.packages === 'add') byId = await withStoredPackages(db, byId, options.dialect);
   await upsertPatchRows(db, byId.filter((e) => e.advisory === undefined), nowMs, false);
   const described = byId.filter((e) => e.advisory !== undefined);
   await upsertPatchRows(db, described, nowMs, true);
-  for (let i = 0; i < described.length; i += 500) {
-    const chunk = described.slice(i, i + 500);
+  for (let i = 0; i < described.length; i += UPSERT_CHUNK) {
+    const chunk = await withChangedAdvisoryLists(db, described.slice(i, i + UPSERT_CHUNK));
+    if (chunk.length === 0) continue;
     const ids = chunk.map((e) => e.id);
+    await db.updateTable('patches').set({ modified_ms: nowMs }).where('id', 'in', ids).execute();
     await db.deleteFrom('patch_cves').where('patch_id', 'in', ids).execute();
     await db.deleteFrom('patch_qids').where('patch_id', 'in', ids).execute();
     const cves = chunk.flatMap((e) => [...new Set(e.advisory!.cves)].map((cve) => ({ patch_id: e.id, cve })));
@@ -98,6 +120,43 @@ export async function upsertPatches(db: Executor, entries: PatchCatalogEntry[], 
     for (let j = 0; j < cves.length; j += 5000) await db.insertInto('patch_cves').values(cves.slice(j, j + 5000)).execute();
     for (let j = 0; j < qids.length; j += 5000) await db.insertInto('patch_qids').values(qids.slice(j, j + 5000)).execute();
   }
+}
+
+/** The entries with each known patch's stored packages first, then those of the entry it lacked. */
+async function withStoredPackages(db: Executor, entries: PatchCatalogEntry[], dialect: SqlDialectName): Promise<PatchCatalogEntry[]> {
+  const stored = new Map<string, Array<{ packageName: string; architecture: string }>>();
+  for (let i = 0; i < entries.length; i += UPSERT_CHUNK) {
+    const rows = await db.selectFrom('patches').select(['id', 'package_details'])
+      .where('id', 'in', entries.slice(i, i + UPSERT_CHUNK).map((e) => e.id)).orderBy('id')
+      .$if(dialect === 'postgres', (query) => query.forUpdate()).execute();
+    for (const row of rows) stored.set(row.id, JSON.parse(row.package_details));
+  }
+  return entries.map((entry) => {
+    const known = stored.get(entry.id);
+    if (!known) return entry;
+    const key = (p: { packageName: string; architecture: string }) => `${p.packageName}\u0000${p.architecture}`;
+    const have = new Set(known.map(key));
+    const packages = [...known, ...entry.packages.filter((p) => !have.has(key(p)))];
+    return { ...entry, packages, rebootRequired: packages.some((p) => REBOOT_PACKAGE.test(p.packageName)) };
+  });
+}
+
+/** The described entries whose CVEs or QIDs differ from the stored ones. */
+async function withChangedAdvisoryLists(db: Executor, entries: PatchCatalogEntry[]): Promise<PatchCatalogEntry[]> {
+  const ids = entries.map((e) => e.id);
+  const storedCves = new Map<string, Set<string>>();
+  const storedQids = new Map<string, Set<number>>();
+  for (const row of await db.selectFrom('patch_cves').select(['patch_id', 'cve']).where('patch_id', 'in', ids).execute()) {
+    storedCves.set(row.patch_id, (storedCves.get(row.patch_id) ?? new Set()).add(row.cve));
+  }
+  for (const row of await db.selectFrom('patch_qids').select(['patch_id', 'qid']).where('patch_id', 'in', ids).execute()) {
+    storedQids.set(row.patch_id, (storedQids.get(row.patch_id) ?? new Set()).add(Number(row.qid)));
+  }
+  const same = <T>(stored: Set<T> | undefined, wanted: T[]) => {
+    const set = new Set(wanted);
+    return (stored?.size ?? 0) === set.size && [...set].every((value) => stored!.has(value));
+  };
+  return entries.filter((e) => !same(storedCves.get(e.id), e.advisory!.cves) || !same(storedQids.get(e.id), e.advisory!.qids));
 }
 
 async function upsertPatchRows(db: Executor, entries: PatchCatalogEntry[], nowMs: number, fromAdvisory: boolean): Promise<void> {
@@ -110,16 +169,14 @@ async function upsertPatchRows(db: Executor, entries: PatchCatalogEntry[], nowMs
       package_details: JSON.stringify(e.packages.map(({ packageName, architecture }) => ({ packageName, architecture }))), reboot_required: e.rebootRequired ? 1 : 0,
       published_ms: e.publishedMs, modified_ms: nowMs,
     }));
-    await db.insertInto('patches').values(rows).onConflict((oc) => oc.column('id').doUpdateSet((eb) => ({
-      title: eb.ref('excluded.title'),
-      package_details: eb.ref('excluded.package_details'),
-      architectures: eb.ref('excluded.architectures'),
-      reboot_required: eb.ref('excluded.reboot_required'),
-      modified_ms: eb.ref('excluded.modified_ms'),
-      ...(fromAdvisory ? {
-        bulletin: eb.ref('excluded.bulletin'), vendor_severity: eb.ref('excluded.vendor_severity'),
-        patch_type: eb.ref('excluded.patch_type'), is_security: eb.ref('excluded.is_security'),
-      } : {}),
-    }))).execute();
+    // The columns a refresh may change; the row is written only when one of them does.
+    const refreshed = ['title', 'package_details', 'architectures', 'reboot_required',
+      ...(fromAdvisory ? ['bulletin', 'vendor_severity', 'patch_type', 'is_security'] as const : [])] as const;
+    await db.insertInto('patches').values(rows).onConflict((oc) => oc.column('id')
+      .doUpdateSet((eb) => ({
+        ...Object.fromEntries(refreshed.map((column) => [column, eb.ref(`excluded.${column}`)])),
+        modified_ms: eb.ref('excluded.modified_ms'),
+      }))
+      .where((eb) => eb.or(refreshed.map((column) => eb(`patches.${column}`, '<>', eb.ref(`excluded.${column}`)))))).execute();
   }
 }

@@ -4,7 +4,7 @@ import { v5 as uuidV5 } from 'uuid';
 import { patchEntryFromFinding, upsertPatches } from '../catalog/patch-catalog.js';
 import type { Logger } from 'pino';
 import type { Transaction } from 'kysely';
-import type { PatchwardenDb } from '../db/database.js';
+import type { PatchwardenDb, SqlDialectName } from '../db/database.js';
 import type { PatchwardenTables } from '../db/schema.js';
 import type { Inventory } from '../inventory/types.js';
 import type { Assessment, PatchFinding } from '../assess/types.js';
@@ -52,11 +52,15 @@ export function applyPatchFilter(patches: PatchFinding[], filter: PatchFilter): 
 
 /**
  * A machine's current patch status is that of its latest scan: the previous status is replaced
- * (and the per-patch counts follow), and every patch found becomes (or stays) a patch of the catalog.
+ * (and the per-patch counts follow), and every patch found becomes (or stays) a patch of the
+ * catalog, with the machine's packages of it among the patch's packages.
  */
-async function foldIntoAssetStatus(trx: Transaction<PatchwardenTables>, machineId: number, scanId: string, patches: PatchFinding[], vendor: string, now: string): Promise<void> {
+async function foldIntoAssetStatus(
+  trx: Transaction<PatchwardenTables>, dialect: SqlDialectName, machineId: number, scanId: string, patches: PatchFinding[], vendor: string, now: string,
+): Promise<void> {
   const nowMs = Date.parse(now);
-  await upsertPatches(trx, patches.map((p) => patchEntryFromFinding(p, vendor, nowMs)), nowMs);
+  // A machine has only some of a patch's packages: a known patch keeps the others.
+  await upsertPatches(trx, patches.map((p) => patchEntryFromFinding(p, vendor, nowMs)), nowMs, { packages: 'add', dialect });
   await replaceMachinePatchStatus(trx, machineId, patches.map((p) => ({ patchId: p.patchId, state: p.state })), scanId, now);
 }
 
@@ -199,7 +203,7 @@ export class PatchScanRunner {
         // Machines recorded before assets had ids get theirs at their next scan.
         asset_uuid: eb.fn.coalesce('machines.asset_uuid', eb.val(assetUuid)),
       }))).returning('id').executeTakeFirstOrThrow();
-      await foldIntoAssetStatus(trx, machineId, task.scanId, allPatches, inventory.os.prettyName.split(' ')[0] || 'Debian', now);
+      await foldIntoAssetStatus(trx, this.db.dialect, machineId, task.scanId, allPatches, inventory.os.prettyName.split(' ')[0] || 'Debian', now);
       for (let i = 0; i < assessment.patches.length; i += 500) {
         await trx.insertInto('scan_machine_patches').values(assessment.patches.slice(i, i + 500).map((p) => ({
           scan_machine_id: task.scanMachineId, patch_id: p.patchId, bulletin_id: p.bulletinId,

@@ -2,7 +2,8 @@
  * One real Full Patch Scan of this machine through the Security Controls API, then the Patch
  * Management API must tell the same story: the asset has the machine's missing and installed
  * counts, every missing patch is listed with missingCount ≥ 1 (and with this asset as havingQuery,
- * exactly the scan's missing and installed patches), and the count endpoints agree.
+ * exactly the scan's missing and installed patches), and the count endpoints agree. A patch the
+ * synced catalog lists keeps all its catalog packages, not just those this machine has.
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
@@ -12,6 +13,8 @@ import { requireOrSkip } from '../support/required-service.js';
 import { assertAssets, assertCount, assertPatches, pageThrough } from '../support/pm-patch-asset-assertions.js';
 import { FULL_PATCH_SCAN_TEMPLATE_ID } from '../../src/scans/scan-templates.js';
 import { ScanErrorNumber } from '../../src/scans/scan-errors.js';
+import { loadCatalogSnapshot } from '../../src/catalog/catalog-store.js';
+import { patchEntriesFromSnapshot } from '../../src/catalog/patch-catalog.js';
 
 let c: TestConsole;
 
@@ -88,6 +91,20 @@ test('after a real scan of this machine, the PM API agrees with the scan API', {
     assert.equal(pm.vendorSeverity, patch.vendorSeverity);
     assert.equal(pm.type, patch.patchType === 'SecurityPatch' ? 'Security' : 'NonSecurity');
   }
+
+  // The scan folded its findings into the catalog the sync had just refreshed: a patch's packages
+  // are still every binary package the catalog lists for it (a machine has only some of them).
+  const catalog = new Map(patchEntriesFromSnapshot(await loadCatalogSnapshot(c.running.db), 0).map((e) => [e.id, e]));
+  const packageKey = (p: { packageName: string; architecture: string }) => `${p.packageName}/${p.architecture}`;
+  let compared = 0;
+  for (const pm of listed.records) {
+    const entry = catalog.get(pm.id);
+    if (!entry) continue;
+    compared++;
+    const listedPackages = new Set((pm.packageDetails as Array<{ packageName: string; architecture: string }>).map(packageKey));
+    for (const p of entry.packages) assert.ok(listedPackages.has(packageKey(p)), `${pm.bulletin}: catalog package ${packageKey(p)} kept (has ${[...listedPackages].join(', ')})`);
+  }
+  assert.ok(compared > 0, 'some missing patches are patches of the synced catalog');
 
   // With this asset as havingQuery: exactly the scan's missing, and installed, patches.
   const onThisAsset = async (query: string) => (await pageThrough(c, '/pm/v2/patches?platform=Linux&pageSize=1000',
