@@ -12,7 +12,7 @@
  */
 export type { QqlAst, QqlAnd, QqlComparisonOperator, QqlCondition, QqlNode, QqlNot, QqlOr, QqlTerm, QqlValue, QqlValueStyle } from './ast.js';
 export { stripQqlPositions } from './ast.js';
-export { isRelativeQqlDate, parseQqlDate, QQL_DATE_FORMS, qqlDependsOnNow, type QqlDateSpan } from './date-literal.js';
+export { parseQqlDate, QQL_DATE_FORMS, qqlDependsOnNow, type QqlDateSpan } from './date-literal.js';
 export {
   END_OF_QUERY, isQqlError, QqlError, QqlSyntaxError, QqlValidationError,
   type QqlErrorKind,
