@@ -2,6 +2,10 @@
 export type PatchState = 'Missing' | 'Installed' | 'InstalledPendingReboot';
 
 export type PatchType = 'SecurityPatch' | 'NonSecurityPatch';
+
+/** The platforms a patch, a machine or a deployment job belongs to (as the PM API names them). */
+export const PATCH_PLATFORMS = ['Windows', 'Linux'] as const;
+export type PatchPlatform = (typeof PATCH_PLATFORMS)[number];
 export type VendorSeverity = 'None' | 'Critical' | 'Important' | 'Moderate' | 'Low';
 
 /** One binary package a patch updates, as seen on this machine. */

@@ -6,10 +6,11 @@
  * layer does that), nothing checked yet. Output is a complete `DeploymentJobDefinition` with
  * defaults filled in. Every failure names the field and what is allowed.
  */
+import { PATCH_PLATFORMS, type PatchPlatform } from '../assess/types.js';
 import type { DeploymentJobDefinition, JobNotification, JobSchedule, JobStartTime, JobUserMessage, JobUserMessages } from './deployment-jobs.js';
 
-export const JOB_PLATFORMS = ['Windows', 'Linux'] as const;
-export type JobPlatform = (typeof JOB_PLATFORMS)[number];
+/** A job's platform: that of the patches it deploys. */
+export type JobPlatform = PatchPlatform;
 
 export const JOB_TYPES = ['Install', 'Rollback'] as const;
 export type JobType = (typeof JOB_TYPES)[number];
@@ -422,7 +423,7 @@ export function validateDeploymentJobDraft(draft: DeploymentJobDraft, checkQqlTe
   if (!name) invalid('name', 'name is required');
   text('name', name, JOB_NAME_MAX_LENGTH);
   const description = text('description', draft.description ?? '', JOB_DESCRIPTION_MAX_LENGTH)!;
-  const platform = oneOf('platform', draft.platform, JOB_PLATFORMS);
+  const platform = oneOf('platform', draft.platform, PATCH_PLATFORMS);
   const type = oneOf('type', draft.type, JOB_TYPES);
   if (type === 'Rollback' && platform !== 'Windows') invalid('type', 'Rollback jobs are available only for Windows; Linux jobs are Install jobs');
   const status = oneOf('status', draft.status, JOB_STATUSES, 'Disabled');

@@ -9,7 +9,8 @@
  */
 import { defineQqlTokenTable } from '../qql/index.js';
 import type { DeploymentJobsTable } from '../db/schema.js';
-import { JOB_PLATFORMS, JOB_SCHEDULE_TYPES, JOB_STATUSES, JOB_TIMEZONE_TYPES, JOB_TYPES } from './deployment-job-validation.js';
+import { JOB_SCHEDULE_TYPES, JOB_STATUSES, JOB_TIMEZONE_TYPES, JOB_TYPES } from './deployment-job-validation.js';
+import { PATCH_PLATFORMS } from '../assess/types.js';
 
 /** A stored job row, optionally with its co-author ids (for the in-memory predicate). */
 export type DeploymentJobQqlRow = DeploymentJobsTable & { coAuthorUserIds?: number[] };
@@ -23,7 +24,7 @@ export const deploymentJobQqlTokens = defineQqlTokenTable<DeploymentJobQqlRow>({
     { name: 'name', type: 'text', column: 'name', description: 'the job name' },
     { name: 'description', type: 'text', column: 'description', description: 'the job description' },
     { name: 'status', type: 'enum', column: 'status', enumValues: JOB_STATUSES, description: 'Enabled or Disabled' },
-    { name: 'platform', type: 'enum', column: 'platform', enumValues: JOB_PLATFORMS, description: 'Windows or Linux' },
+    { name: 'platform', type: 'enum', column: 'platform', enumValues: PATCH_PLATFORMS, description: 'Windows or Linux' },
     { name: 'type', type: 'enum', column: 'job_type', enumValues: JOB_TYPES, description: 'Install or Rollback' },
     {
       name: 'scheduleType', type: 'enum', column: 'schedule_type', enumValues: JOB_SCHEDULE_TYPES,

@@ -37,6 +37,7 @@ import { chunked } from '../catalog/patch-catalog-queries.js';
 import { PM_PATCH_COUNT_COLUMNS, PM_VIEWS, withPmViews, type PmDb, type PmPatchViewRow, type PmViewName } from './pm-query-views.js';
 import { patchDocumentExpression, storedDocumentSplit, type PatchDocumentField } from './patch-documents.js';
 import { patchListingDocumentFormat, storedPatchDocumentExpression } from './patch-listing-documents.js';
+import { PATCH_PLATFORMS } from '../assess/types.js';
 
 export {
   PM_VIEWS, type PmAssetTagViewRow, type PmAssetViewRow, type PmPatchArchitectureViewRow, type PmPatchFleetStateViewRow, type PmPatchPairViewRow,
@@ -55,7 +56,7 @@ export {
  * parameters and keep their custom plans where PostgreSQL judges them worth it. The texts stay
  * few: two platforms, and the page sizes clients use.
  */
-const PLATFORM_VALUES: ReadonlySet<string> = new Set(['Windows', 'Linux']);
+const PLATFORM_VALUES: ReadonlySet<string> = new Set(PATCH_PLATFORMS);
 
 /** A platform of the closed set as a literal; anything else stays a bound value. */
 function platformValue(platform: string): string | RawBuilder<string> {

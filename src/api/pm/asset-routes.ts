@@ -17,9 +17,10 @@ import { AssetPatchQueries, type AssetRecord } from '../../scans/asset-patch-que
 import { ASSET_WIRE_KEYS, PmAsset, PmAssetCount, PmAssetUuidMapping, type PmAssetUuidMappingWire, type PmAssetWire } from './pm-wire-models.js';
 import { ASSET_QQL_TOKENS } from './asset-qql-tokens.js';
 import { PATCH_PAIR_QQL_TOKENS, PATCH_QQL_TOKENS } from './patch-qql-tokens.js';
-import { answeringQqlErrors, pickAttributes, PLATFORMS, readListingRequest, readQqlParameter } from './patch-routes.js';
+import { answeringQqlErrors, pickAttributes, readListingRequest, readQqlParameter } from './patch-routes.js';
 import { pageLimit, readSearchAfter, recordLimitExceeded, RECORD_LIMIT, sendSearchAfter } from './search-after.js';
 import { PmErrorCode, PmRequestError } from './pm-errors.js';
+import { PATCH_PLATFORMS } from '../../assess/types.js';
 
 /** The SDK's page size for assets, which its docstring also gives as the maximum. */
 const ASSET_PAGE_SIZE = 400;
@@ -88,7 +89,7 @@ export function registerAssetRoutes(app: FastifyInstance, services: ConsoleServi
   /** Not in any qualysdk release (spec §2.15): the analogue of the patch count. */
   app.get('/v1/assets/count', { schema: { response: { 200: PmAssetCount } } }, answeringQqlErrors(async (request) => {
     const fields = new LenientFields(request.query, 'query');
-    const platform = fields.string('platform') ? fields.enumValue('platform', PLATFORMS, 'Linux') : undefined;
+    const platform = fields.string('platform') ? fields.enumValue('platform', PATCH_PLATFORMS, 'Linux') : undefined;
     const count = await queries.countAssets({
       platform,
       query: readQqlParameter(fields, 'query', ASSET_QQL_TOKENS),

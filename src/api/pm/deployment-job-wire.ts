@@ -15,8 +15,9 @@ import {
   type JobActionOutcome, type JobSortKey,
 } from '../../deploy/deployment-jobs.js';
 import {
-  formatJobStartDateTime, isRecurringSchedule, JOB_PLATFORMS, type DeploymentJobDraft, type JobStatus, type JobUserMessageDraft,
+  formatJobStartDateTime, isRecurringSchedule, type DeploymentJobDraft, type JobStatus, type JobUserMessageDraft,
 } from '../../deploy/deployment-job-validation.js';
+import { PATCH_PLATFORMS } from '../../assess/types.js';
 
 // ---------------------------------------------------------------------------------------------
 // Response shapes.
@@ -429,7 +430,7 @@ export function readJobListQuery(query: unknown): { listQuery: DeploymentJobList
   }
   return {
     listQuery: {
-      platform: platform === undefined || platform === '' ? undefined : fields.enumValue('platform', JOB_PLATFORMS, 'Windows'),
+      platform: platform === undefined || platform === '' ? undefined : fields.enumValue('platform', PATCH_PLATFORMS, 'Windows'),
       pageNumber: fields.integer('pageNumber', { min: 0, max: 1_000_000_000, fallback: 0 })!,
       pageSize: fields.integer('pageSize', { min: 1, max: 10_000, fallback: 10 })!,
       filter: fields.string('filter', { maxLength: 100_000 }) || undefined,

@@ -12,9 +12,10 @@ import {
   CATALOG_PATCH_WIRE_KEYS, PmCatalogPatch, PmPatchPackage, PmPatchProducts, type PmCatalogPatchWire, type PmPatchPackageWire,
 } from './pm-wire-models.js';
 import { PATCH_PACKAGE_QQL_TOKENS } from './patch-qql-tokens.js';
-import { answeringQqlErrors, pickAttributes, PLATFORMS, readAttributes, readQqlParameter } from './patch-routes.js';
+import { answeringQqlErrors, pickAttributes, readAttributes, readQqlParameter } from './patch-routes.js';
 import { PmErrorCode, PmRequestError } from './pm-errors.js';
 import { RECORD_LIMIT } from './search-after.js';
+import { PATCH_PLATFORMS } from '../../assess/types.js';
 
 /** The client's `CatalogPatch` object: only its field names (spec §2.14). */
 export function catalogPatchToWire(patch: CatalogPatchDetails): PmCatalogPatchWire {
@@ -59,7 +60,7 @@ export function registerPatchCatalogRoutes(app: FastifyInstance, services: Conso
   app.post('/v1/patchcatalog/patches', { schema: { response: { 200: { type: 'array', items: PmCatalogPatch } } } }, async (request) => {
     const queryString = new LenientFields(request.query, 'query');
     const body = new LenientFields(request.body, 'body');
-    const platform = queryString.string('platform') ? queryString.enumValue('platform', PLATFORMS, 'Linux') : undefined;
+    const platform = queryString.string('platform') ? queryString.enumValue('platform', PATCH_PLATFORMS, 'Linux') : undefined;
     const attributes = readAttributes(queryString.raw('attributes') !== undefined ? queryString : body, CATALOG_PATCH_WIRE_KEYS);
     const raw = body.raw('patchUuid');
     if (raw === undefined) throw new WireRequestError('patchUuid', 'patchUuid is required: send {"patchUuid": ["<patch id>", ...]}');

@@ -15,8 +15,7 @@ import { PATCH_PAIR_QQL_TOKENS, PATCH_QQL_TOKENS } from './patch-qql-tokens.js';
 import { ASSET_QQL_TOKENS } from './asset-qql-tokens.js';
 import { pageLimit, readSearchAfter, recordLimitExceeded, sendSearchAfter } from './search-after.js';
 import { pmQqlErrorResponse } from './qql-error-body.js';
-
-export const PLATFORMS = ['Windows', 'Linux'] as const;
+import { PATCH_PLATFORMS } from '../../assess/types.js';
 
 /** A QQL parameter that failed to parse or validate, answered as the QQL engine's 400 body. */
 export class QqlParameterError extends Error {
@@ -107,7 +106,7 @@ export function readListingRequest(request: FastifyRequest, options: {
   const body = new LenientFields(request.body, 'body');
   const pick = (name: string) => (body.raw(name) !== undefined ? body : queryString);
   const pageSize = queryString.integer('pageSize', { min: 1, max: options.maxPageSize, fallback: options.defaultPageSize })!;
-  const platform = queryString.string('platform') ? queryString.enumValue('platform', PLATFORMS, 'Linux') : undefined;
+  const platform = queryString.string('platform') ? queryString.enumValue('platform', PATCH_PLATFORMS, 'Linux') : undefined;
   return {
     pageSize,
     platform,
@@ -148,7 +147,7 @@ export function registerPatchRoutes(app: FastifyInstance, services: ConsoleServi
 
   app.get('/v1/patches/count', { schema: { response: { 200: PmPatchCount } } }, answeringQqlErrors(async (request) => {
     const fields = new LenientFields(request.query, 'query');
-    const platform = fields.string('platform') ? fields.enumValue('platform', PLATFORMS, 'Linux') : undefined;
+    const platform = fields.string('platform') ? fields.enumValue('platform', PATCH_PLATFORMS, 'Linux') : undefined;
     const count = await queries.countPatches({
       platform,
       query: readQqlParameter(fields, 'query', PATCH_QQL_TOKENS),
