@@ -5,6 +5,7 @@ import type { PatchFinding, PatchType, VendorSeverity } from '../assess/types.js
 import type { CatalogSnapshot } from './catalog-snapshot.js';
 import { releaseNameOf, releasePocket } from './catalog-view.js';
 import { bulletinIdOf, patchIdOf, patchTitleOf } from '../assess/patch-identity.js';
+import { chunked } from './patch-catalog-queries.js';
 
 type Executor = Kysely<PatchwardenTables> | Transaction<PatchwardenTables>;
 
@@ -31,13 +32,20 @@ export interface PatchCatalogEntry {
 // Installing a new kernel (or the microcode and firmware it loads) takes effect only after a reboot.
 const REBOOT_PACKAGE = /^(linux-image-|linux-signed-|intel-microcode$|amd64-microcode$|firmware-)/;
 
+type PatchPackage = PatchCatalogEntry['packages'][number];
+
+/** Whether installing these packages takes a reboot to take effect. */
+function needsReboot(packages: readonly PatchPackage[]): boolean {
+  return packages.some((p) => REBOOT_PACKAGE.test(p.packageName));
+}
+
 export function patchEntryFromFinding(finding: PatchFinding, vendor: string, nowMs: number): PatchCatalogEntry {
   const packages = finding.packages.map((p) => ({ packageName: p.name, architecture: p.architecture }));
   return {
     id: finding.patchId, title: finding.title, bulletin: finding.bulletinId, kb: `${finding.sourceName}_${finding.sourceVersion}`,
     vendor, patchType: finding.patchType, vendorSeverity: finding.vendorSeverity, release: finding.release,
     sourceName: finding.sourceName, sourceVersion: finding.sourceVersion, packages,
-    rebootRequired: packages.some((p) => REBOOT_PACKAGE.test(p.packageName)), publishedMs: nowMs,
+    rebootRequired: needsReboot(packages), publishedMs: nowMs,
     ...(finding.qids !== undefined && finding.qids.length > 0 ? { advisory: { cves: finding.cves, qids: finding.qids } } : {}),
   };
 }
@@ -108,8 +116,8 @@ export async function upsertPatches(db: Executor, entries: PatchCatalogEntry[], 
   await upsertPatchRows(db, byId.filter((e) => e.advisory === undefined), nowMs, false);
   const described = byId.filter((e) => e.advisory !== undefined);
   await upsertPatchRows(db, described, nowMs, true);
-  for (let i = 0; i < described.length; i += UPSERT_CHUNK) {
-    const chunk = await withChangedAdvisoryLists(db, described.slice(i, i + UPSERT_CHUNK));
+  for (const some of chunked(described, UPSERT_CHUNK)) {
+    const chunk = await withChangedAdvisoryLists(db, some);
     if (chunk.length === 0) continue;
     const ids = chunk.map((e) => e.id);
     await db.updateTable('patches').set({ modified_ms: nowMs }).where('id', 'in', ids).execute();
@@ -124,20 +132,20 @@ export async function upsertPatches(db: Executor, entries: PatchCatalogEntry[], 
 
 /** The entries with each known patch's stored packages first, then those of the entry it lacked. */
 async function withStoredPackages(db: Executor, entries: PatchCatalogEntry[], dialect: SqlDialectName): Promise<PatchCatalogEntry[]> {
-  const stored = new Map<string, Array<{ packageName: string; architecture: string }>>();
-  for (let i = 0; i < entries.length; i += UPSERT_CHUNK) {
+  const stored = new Map<string, PatchPackage[]>();
+  for (const chunk of chunked(entries, UPSERT_CHUNK)) {
     const rows = await db.selectFrom('patches').select(['id', 'package_details'])
-      .where('id', 'in', entries.slice(i, i + UPSERT_CHUNK).map((e) => e.id)).orderBy('id')
+      .where('id', 'in', chunk.map((e) => e.id)).orderBy('id')
       .$if(dialect === 'postgres', (query) => query.forUpdate()).execute();
     for (const row of rows) stored.set(row.id, JSON.parse(row.package_details));
   }
+  const key = (p: PatchPackage) => `${p.packageName}\u0000${p.architecture}`;
   return entries.map((entry) => {
     const known = stored.get(entry.id);
     if (!known) return entry;
-    const key = (p: { packageName: string; architecture: string }) => `${p.packageName}\u0000${p.architecture}`;
     const have = new Set(known.map(key));
     const packages = [...known, ...entry.packages.filter((p) => !have.has(key(p)))];
-    return { ...entry, packages, rebootRequired: packages.some((p) => REBOOT_PACKAGE.test(p.packageName)) };
+    return { ...entry, packages, rebootRequired: needsReboot(packages) };
   });
 }
 
@@ -160,8 +168,11 @@ async function withChangedAdvisoryLists(db: Executor, entries: PatchCatalogEntry
 }
 
 async function upsertPatchRows(db: Executor, entries: PatchCatalogEntry[], nowMs: number, fromAdvisory: boolean): Promise<void> {
-  for (let i = 0; i < entries.length; i += 500) {
-    const rows = entries.slice(i, i + 500).map((e) => ({
+  // The columns a refresh may change; a row is written only when one of them does.
+  const refreshed = ['title', 'package_details', 'architectures', 'reboot_required',
+    ...(fromAdvisory ? ['bulletin', 'vendor_severity', 'patch_type', 'is_security'] as const : [])] as const;
+  for (const chunk of chunked(entries, UPSERT_CHUNK)) {
+    const rows = chunk.map((e) => ({
       id: e.id, title: e.title, bulletin: e.bulletin, kb: e.kb, vendor: e.vendor, platform: 'Linux', patch_type: e.patchType,
       is_security: e.patchType === 'SecurityPatch' ? 1 : 0, vendor_severity: e.vendorSeverity, release: e.release,
       source_name: e.sourceName, source_version: e.sourceVersion,
@@ -169,9 +180,6 @@ async function upsertPatchRows(db: Executor, entries: PatchCatalogEntry[], nowMs
       package_details: JSON.stringify(e.packages.map(({ packageName, architecture }) => ({ packageName, architecture }))), reboot_required: e.rebootRequired ? 1 : 0,
       published_ms: e.publishedMs, modified_ms: nowMs,
     }));
-    // The columns a refresh may change; the row is written only when one of them does.
-    const refreshed = ['title', 'package_details', 'architectures', 'reboot_required',
-      ...(fromAdvisory ? ['bulletin', 'vendor_severity', 'patch_type', 'is_security'] as const : [])] as const;
     await db.insertInto('patches').values(rows).onConflict((oc) => oc.column('id')
       .doUpdateSet((eb) => ({
         ...Object.fromEntries(refreshed.map((column) => [column, eb.ref(`excluded.${column}`)])),
