@@ -28,6 +28,10 @@
  *   bearer token from `POST /auth` as the SDK does. Reported: p50 / p99 latency and requests per
  *   second (keep-alive; one client, or `--concurrency` clients each sending its next request when
  *   its answer is in), and each query's share of the baseline's requests per second.
+ * - Ceiling, for each page size: the no-query page's bytes answered as a constant from memory by
+ *   bench/constant-answer-server.ts in its own process (no store, no auth, no building), timed
+ *   in the same rounds: the most any listing of that size can reach on the machine, to read each
+ *   query's share against.
  * - Targets: p99 < 50 ms and ≥ ¼ of the baseline's requests per second, for every query.
  *
  * `--server-cpu-prof DIR` writes a V8 CPU profile of the console process into DIR when it stops.
@@ -37,7 +41,7 @@
  * Prints a table and one JSON line (`{"bench":"pm-patches-query",...}`) for docs/benchmarks.md.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -189,11 +193,22 @@ interface Probe {
   method: 'GET' | 'POST';
   path: string;
   body?: unknown;
+  /** Another server's URL (the constant answer's); the console's when absent. */
+  url?: string;
 }
 
-async function timeRequests(url: string, token: string, probe: Probe, count: number, concurrency: number): Promise<{ latencies: number[]; seconds: number; records: number }> {
+interface ProbeRun {
+  latencies: number[];
+  seconds: number;
+  records: number;
+  /** The first answer's text. */
+  firstBody: string;
+}
+
+async function timeRequests(url: string, token: string, probe: Probe, count: number, concurrency: number): Promise<ProbeRun> {
   const latencies: number[] = [];
   let records = 0;
+  let firstBody = '';
   const headers: Record<string, string> = { authorization: `Bearer ${token}` };
   const body = probe.body === undefined ? undefined : JSON.stringify(probe.body);
   if (body !== undefined) headers['content-type'] = 'application/json';
@@ -203,16 +218,42 @@ async function timeRequests(url: string, token: string, probe: Probe, count: num
     while (next < count) {
       const i = next++;
       const t0 = performance.now();
-      const response = await fetch(url + probe.path, { method: probe.method, headers, body });
+      const response = await fetch((probe.url ?? url) + probe.path, { method: probe.method, headers, body });
       const text = await response.text();
       latencies.push(performance.now() - t0);
       if (response.status !== 200) throw new Error(`${probe.label}: ${response.status} ${text.slice(0, 300)}`);
-      if (i === 0 && text.startsWith('[')) records = (JSON.parse(text) as unknown[]).length;
+      if (i === 0) {
+        firstBody = text;
+        if (text.startsWith('[')) records = (JSON.parse(text) as unknown[]).length;
+      }
     }
   };
   const started = performance.now();
   await Promise.all(Array.from({ length: Math.min(concurrency, count) }, client));
-  return { latencies, seconds: (performance.now() - started) / 1000, records };
+  return { latencies, seconds: (performance.now() - started) / 1000, records, firstBody };
+}
+
+/** Starts a Node process of this bench and resolves with the URL it prints once it listens. */
+async function startListening(args: string[], env: NodeJS.ProcessEnv, listening: RegExp): Promise<{ url: string; child: ChildProcess }> {
+  const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'inherit'] });
+  const url = await new Promise<string>((resolve, reject) => {
+    let output = '';
+    child.stdout!.on('data', (chunk: Buffer) => {
+      output += chunk.toString('utf8');
+      const match = listening.exec(output);
+      if (match) resolve(match[1]);
+    });
+    child.once('exit', (code) => reject(new Error(`${args.join(' ')} exited with ${code} before listening: ${output}`)));
+  });
+  child.stdout!.resume();
+  return { url, child };
+}
+
+async function stopProcess(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  await exited;
 }
 
 /** Starts `patchwarden serve` on the store; resolves with its URL once it listens. */
@@ -220,31 +261,30 @@ async function startServer(dataDir: string, databaseUrl: string | undefined): Pr
   const port = await freePort();
   const cli = new URL('../src/cli/main.ts', import.meta.url).pathname;
   const profile = args['server-cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir', args['server-cpu-prof']] : [];
-  const child = spawn(process.execPath, [...profile, '--import', 'tsx', cli, 'serve', '--listen', `127.0.0.1:${port}`, '--data-dir', dataDir, '--log-level', 'error',
-    ...(databaseUrl ? ['--database-url', databaseUrl] : [])], {
-    env: { ...process.env, PATCHWARDEN_ADMIN_PASSWORD: ADMIN_PASSWORD },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const url = await new Promise<string>((resolve, reject) => {
-    let output = '';
-    child.stdout!.on('data', (chunk: Buffer) => {
-      output += chunk.toString('utf8');
-      const match = /is listening on (\S+)/.exec(output);
-      if (match) resolve(match[1]);
-    });
-    child.once('exit', (code) => reject(new Error(`patchwarden serve exited with ${code} before listening: ${output}`)));
-  });
-  child.stdout!.resume();
-  return { url, child };
+  return startListening([...profile, '--import', 'tsx', cli, 'serve', '--listen', `127.0.0.1:${port}`, '--data-dir', dataDir, '--log-level', 'error',
+    ...(databaseUrl ? ['--database-url', databaseUrl] : [])], { ...process.env, PATCHWARDEN_ADMIN_PASSWORD: ADMIN_PASSWORD }, /is listening on (\S+)/);
+}
+
+/**
+ * Starts bench/constant-answer-server.ts with `body` as its one answer: the ceiling of a listing
+ * of that size (a constant from memory, no store, no auth), measured beside the console.
+ */
+async function startConstantAnswer(dataDir: string, name: string, body: string): Promise<{ url: string; child: ChildProcess }> {
+  const file = join(dataDir, name);
+  writeFileSync(file, body);
+  const script = new URL('./constant-answer-server.ts', import.meta.url).pathname;
+  return startListening(['--import', 'tsx', script, file], process.env, /listening on (\S+)/);
 }
 
 const dataDir = mkdtempSync(join(tmpdir(), 'bench-pm-'));
 const postgres = STORE === 'postgres' ? await createPostgresDatabase(testPostgresAdminUrl(), 'pw_bench_pm') : undefined;
 let server: { url: string; child: ChildProcess } | undefined;
+let constantAnswer: { url: string; child: ChildProcess } | undefined;
 // Interrupted: stop the console and remove the store too.
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
     server?.child.kill('SIGTERM');
+    constantAnswer?.child.kill('SIGTERM');
     rmSync(dataDir, { recursive: true, force: true });
     void (postgres?.drop() ?? Promise.resolve()).finally(() => process.exit(130));
   });
@@ -308,15 +348,29 @@ try {
       patches(pageSize, 'vendorSeverity:Critical', undefined, 'id,title,vendorSeverity,missingCount,installedCount'),
     ];
     const results = new Map<string, { latencies: number[]; seconds: number; records: number }>();
-    for (const probe of [baseline, ...probes]) await timeRequests(running.url, token, probe, 50, CONCURRENCY); // warm-up
-    for (let round = 0; round < rounds; round++) {
-      for (const probe of [baseline, ...probes]) {
-        const run = await timeRequests(running.url, token, probe, REQUESTS, CONCURRENCY);
-        const sum = results.get(probe.label) ?? { latencies: [], seconds: 0, records: run.records };
-        sum.latencies.push(...run.latencies);
-        sum.seconds += run.seconds;
-        results.set(probe.label, sum);
+    const warmUps = new Map<string, ProbeRun>();
+    for (const probe of [baseline, ...probes]) warmUps.set(probe.label, await timeRequests(running.url, token, probe, 50, CONCURRENCY));
+    // The ceiling of a page this size: the no-query page's bytes, answered as a constant from
+    // memory by a server of their own (same framework and client; no store, no auth).
+    const pageBody = warmUps.get(probes[0].label)!.firstBody;
+    constantAnswer = await startConstantAnswer(dataDir, `page-${pageSize}.json`, pageBody);
+    const ceiling: Probe = {
+      label: `ceiling: the no-query page (${Buffer.byteLength(pageBody).toLocaleString('en-US')} bytes), constant`, method: 'GET', path: '/page', url: constantAnswer.url,
+    };
+    try {
+      await timeRequests(running.url, token, ceiling, 50, CONCURRENCY);
+      for (let round = 0; round < rounds; round++) {
+        for (const probe of [baseline, ceiling, ...probes]) {
+          const run = await timeRequests(running.url, token, probe, REQUESTS, CONCURRENCY);
+          const sum = results.get(probe.label) ?? { latencies: [], seconds: 0, records: run.records };
+          sum.latencies.push(...run.latencies);
+          sum.seconds += run.seconds;
+          results.set(probe.label, sum);
+        }
       }
+    } finally {
+      await stopProcess(constantAnswer.child);
+      constantAnswer = undefined;
     }
     const summary = (label: string) => {
       const run = results.get(label)!;
@@ -324,12 +378,13 @@ try {
       return { label, records: run.records, p50: percentile(sorted, 50), p99: percentile(sorted, 99), rps: run.latencies.length / run.seconds };
     };
     const base = summary(baseline.label);
+    const top = summary(ceiling.label);
     const rows = probes.map((probe) => summary(probe.label));
     console.log(`pageSize=${pageSize}`);
     console.log(`${pad('request', 78)} ${'records'.padStart(7)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)} ${'req/s'.padStart(8)} ${'share'.padStart(6)}`);
-    for (const row of [base, ...rows]) {
+    for (const row of [base, top, ...rows]) {
       const share = row.rps / base.rps;
-      const ok = row === base || (row.p99 < TARGET_P99_MS && share >= TARGET_THROUGHPUT_SHARE);
+      const ok = row === base || row === top || (row.p99 < TARGET_P99_MS && share >= TARGET_THROUGHPUT_SHARE);
       console.log(`${pad(row.label, 78)} ${String(row.records).padStart(7)} ${row.p50.toFixed(2).padStart(8)} ${row.p99.toFixed(2).padStart(8)} ${row.rps.toFixed(0).padStart(8)} ${share.toFixed(2).padStart(6)}${ok ? '' : '  MISSED'}`);
     }
     const met = rows.every((row) => row.p99 < TARGET_P99_MS && row.rps / base.rps >= TARGET_THROUGHPUT_SHARE);
@@ -337,17 +392,14 @@ try {
     console.log(`targets at pageSize=${pageSize}: p99 < ${TARGET_P99_MS} ms and ≥ ${TARGET_THROUGHPUT_SHARE} × baseline req/s → ${met ? 'met' : 'MISSED'}\n`);
     report.push({
       pageSize, requests: REQUESTS * rounds, baseline: { p50: +base.p50.toFixed(2), p99: +base.p99.toFixed(2), rps: Math.round(base.rps) },
+      ceiling: { bytes: Buffer.byteLength(pageBody), p50: +top.p50.toFixed(2), p99: +top.p99.toFixed(2), rps: Math.round(top.rps), share: +(top.rps / base.rps).toFixed(3) },
       queries: rows.map((row) => ({ label: row.label, records: row.records, p50: +row.p50.toFixed(2), p99: +row.p99.toFixed(2), rps: Math.round(row.rps), share: +(row.rps / base.rps).toFixed(3) })),
       targetsMet: met,
     });
   }
   console.log(JSON.stringify({ bench: 'pm-patches-query', store: STORE, patches: PATCHES, assets: ASSETS, perAsset: PER_ASSET, concurrency: CONCURRENCY, runs: report, targetsMet: allMet }));
 } finally {
-  if (server) {
-    const exited = new Promise((resolve) => server!.child.once('exit', resolve));
-    server.child.kill('SIGTERM');
-    await exited;
-  }
+  if (server) await stopProcess(server.child);
   if (args['keep-store']) {
     console.log(`store kept: ${postgres ? postgres.url.replace(/\/\/[^@]*@/, '//') : dataDir}`);
   } else {
