@@ -13,6 +13,7 @@ import { patchListingDocumentsMigration } from './migrations/0010-patch-listing-
 import { pmSeverityIndexMigration } from './migrations/0011-pm-severity-index.js';
 import { sqliteSeverityIndexMigration } from './migrations/0012-sqlite-severity-index.js';
 import { countedPatchFiltersMigration } from './migrations/0013-counted-patch-filters.js';
+import { machinePatchCountsMigration } from './migrations/0014-machine-patch-counts.js';
 
 /** Migrations in order; names are permanent once released. */
 function migrationsFor(db: PatchwardenDb): Record<string, Migration> {
@@ -30,6 +31,7 @@ function migrationsFor(db: PatchwardenDb): Record<string, Migration> {
     '0011-pm-severity-index': pmSeverityIndexMigration(db.dialect),
     '0012-sqlite-severity-index': sqliteSeverityIndexMigration(db.dialect),
     '0013-counted-patch-filters': countedPatchFiltersMigration(db.dialect),
+    '0014-machine-patch-counts': machinePatchCountsMigration(),
   };
 }
 

@@ -22,6 +22,7 @@ export interface PatchwardenTables {
   vulnerabilities: VulnerabilitiesTable;
   asset_patch_status: AssetPatchStatusTable;
   patch_status_counts: PatchStatusCountsTable;
+  machine_patch_counts: MachinePatchCountsTable;
   patch_listing_documents: PatchListingDocumentsTable;
   deployment_jobs: DeploymentJobsTable;
   deployment_job_coauthors: DeploymentJobCoauthorsTable;
@@ -241,6 +242,14 @@ export interface AssetPatchStatusTable {
   state: string;
   scan_id: string;
   updated_at: string;
+}
+
+/** Per machine: patches it misses and patches it has installed (see src/scans/patch-status-counts.ts). */
+export interface MachinePatchCountsTable {
+  machine_id: number;
+  missing_count: number;
+  /** Installed or InstalledPendingReboot. */
+  installed_count: number;
 }
 
 /** Per patch: machines missing it and machines with it installed (see src/scans/patch-status-counts.ts). */

@@ -1,15 +1,17 @@
 /**
- * Per-patch counts of the fleet's current patch status (`patch_status_counts`): how many machines
- * miss each patch and how many have it installed, as `asset_patch_status` says. The Patch
- * Management API lists and filters patches by these counts, so they are kept exact in the same
- * transaction that changes a machine's status, instead of being counted at every request.
+ * Counts of the fleet's current patch status, as `asset_patch_status` says:
+ * - per patch (`patch_status_counts`): how many machines miss it and how many have it installed;
+ * - per machine (`machine_patch_counts`): how many patches it misses and how many it has installed.
+ * The Patch Management API lists and filters patches and assets by these counts, so they are kept
+ * exact in the same transaction that changes a machine's status, instead of being counted at
+ * every request.
  *
  * Every change of `asset_patch_status` goes through this file: replacing a machine's status
  * with its latest scan (`replaceMachinePatchStatus`), and removing it with the machine
- * (`removeMachinePatchStatus`, before the machine row is deleted). Each applies only the
- * difference (a rescan that finds what the last one found writes no count) and updates count rows
- * in patch-id order in one pass, so concurrent scans on PostgreSQL wait for each other's rows in
- * the same order and never deadlock.
+ * (`removeMachinePatchStatus`, before the machine row is deleted). The per-patch counts get only
+ * the difference (a rescan that finds what the last one found writes no count), in patch-id order
+ * in one pass, so concurrent scans on PostgreSQL wait for each other's rows in the same order and
+ * never deadlock. The machine's own counts row is written whole: only its scan writes it.
  */
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { PatchwardenTables } from '../db/schema.js';
@@ -23,12 +25,34 @@ export interface MachinePatchState {
 
 type CountDelta = [missing: number, installed: number];
 
+/** Which count a state adds to: 0 missing, 1 installed, undefined neither. */
+function countIndex(state: string): 0 | 1 | undefined {
+  if (state === 'Missing') return 0;
+  return state === 'Installed' || state === 'InstalledPendingReboot' ? 1 : undefined;
+}
+
 function addState(deltas: Map<string, CountDelta>, { patchId, state }: MachinePatchState, sign: 1 | -1): void {
-  const isMissing = state === 'Missing';
-  if (!isMissing && state !== 'Installed' && state !== 'InstalledPendingReboot') return;
+  const index = countIndex(state);
+  if (index === undefined) return;
   const delta = deltas.get(patchId) ?? [0, 0];
-  delta[isMissing ? 0 : 1] += sign;
+  delta[index] += sign;
   deltas.set(patchId, delta);
+}
+
+/** Writes the machine's counts of `states`, its whole current status. */
+async function writeMachineCounts(trx: Transaction<PatchwardenTables>, machineId: number, states: readonly MachinePatchState[]): Promise<void> {
+  const counts: CountDelta = [0, 0];
+  for (const { state } of states) {
+    const index = countIndex(state);
+    if (index !== undefined) counts[index]++;
+  }
+  await trx.insertInto('machine_patch_counts')
+    .values({ machine_id: machineId, missing_count: counts[0], installed_count: counts[1] })
+    .onConflict((oc) => oc.column('machine_id').doUpdateSet({
+      missing_count: (eb) => eb.ref('excluded.missing_count'),
+      installed_count: (eb) => eb.ref('excluded.installed_count'),
+    }))
+    .execute();
 }
 
 /** Adds `added` and subtracts `removed` from the counts: only non-zero changes, in patch-id order. */
@@ -66,6 +90,7 @@ export async function replaceMachinePatchStatus(
     }))).execute();
   }
   await applyCountChanges(trx, previous.map((row) => ({ patchId: row.patch_id, state: row.state })), states);
+  await writeMachineCounts(trx, machineId, states);
 }
 
 /**
@@ -77,19 +102,22 @@ export async function removeMachinePatchStatus(trx: Transaction<PatchwardenTable
   const previous = await trx.deleteFrom('asset_patch_status').where('machine_id', '=', machineId)
     .returning(['patch_id', 'state']).execute();
   await applyCountChanges(trx, previous.map((row) => ({ patchId: row.patch_id, state: row.state })), []);
+  await trx.deleteFrom('machine_patch_counts').where('machine_id', '=', machineId).execute();
 }
 
 /**
- * Recounts every patch from `asset_patch_status`, for stores whose status was written without
- * this file (bulk loads, test fixtures). Runs in its own transaction.
+ * Recounts every patch and every machine from `asset_patch_status`, for stores whose status was
+ * written without this file (bulk loads, test fixtures). Runs in its own transaction.
  */
 export async function recountPatchStatus(db: Kysely<PatchwardenTables>): Promise<void> {
+  const missing = sql<number>`sum(case when state = 'Missing' then 1 else 0 end)`;
+  const installed = sql<number>`sum(case when state in ('Installed', 'InstalledPendingReboot') then 1 else 0 end)`;
   await db.transaction().execute(async (trx) => {
     await trx.deleteFrom('patch_status_counts').execute();
     await sql`insert into patch_status_counts (patch_id, missing_count, installed_count)
-      select patch_id,
-        sum(case when state = 'Missing' then 1 else 0 end),
-        sum(case when state in ('Installed', 'InstalledPendingReboot') then 1 else 0 end)
-      from asset_patch_status group by patch_id`.execute(trx);
+      select patch_id, ${missing}, ${installed} from asset_patch_status group by patch_id`.execute(trx);
+    await trx.deleteFrom('machine_patch_counts').execute();
+    await sql`insert into machine_patch_counts (machine_id, missing_count, installed_count)
+      select machine_id, ${missing}, ${installed} from asset_patch_status group by machine_id`.execute(trx);
   });
 }

@@ -181,9 +181,8 @@ export function withPmViews(
       : sql<PmPatchArchitectureViewRow>`(select p.id as patch_id, a.value as architecture from patches p, json_each(p.architectures) as a)`),
     pm_assets: () => sql<PmAssetViewRow>`(select m.id as machine_id, m.asset_uuid, m.name, m.os_name,
         m.os_identifier, m.architecture, cast('Linux' as text) as platform, m.last_scanned_at,
-        (select count(*) from asset_patch_status s where s.machine_id = m.id and s.state = 'Missing') as missing_patch_count,
-        (select count(*) from asset_patch_status s where s.machine_id = m.id and s.state in ('Installed', 'InstalledPendingReboot')) as installed_patch_count
-      from machines m where m.asset_uuid is not null)`,
+        coalesce(c.missing_count, 0) as missing_patch_count, coalesce(c.installed_count, 0) as installed_patch_count
+      from machines m left join machine_patch_counts c on c.machine_id = m.id where m.asset_uuid is not null)`,
     pm_asset_tags: () => sql<PmAssetTagViewRow>`(select m.id as machine_id, m.name as tag_id, m.name as tag_name
       from machines m where 1 = 0)`,
   };

@@ -1,5 +1,6 @@
 /**
- * The per-patch counts of `patch_status_counts` stay exactly what `asset_patch_status` says:
+ * The per-patch counts of `patch_status_counts` and the per-machine ones of `machine_patch_counts`
+ * stay exactly what `asset_patch_status` says:
  * after first scans, rescans that change, add and drop patches, a machine's removal, concurrent
  * scans of many machines sharing patches (PostgreSQL: no deadlock), and the migration's backfill.
  * Every check recounts `asset_patch_status` independently, in JavaScript.
@@ -10,6 +11,7 @@ import { sql } from 'kysely';
 import { migrateToLatest } from '../../src/db/migrate.js';
 import type { PatchwardenDb } from '../../src/db/database.js';
 import { pmPatchCountsMigration } from '../../src/db/migrations/0009-pm-patch-counts.js';
+import { machinePatchCountsMigration } from '../../src/db/migrations/0014-machine-patch-counts.js';
 import { recountPatchStatus, removeMachinePatchStatus, replaceMachinePatchStatus, type MachinePatchState } from '../../src/scans/patch-status-counts.js';
 import { openTestStore, testStore } from '../support/test-database.js';
 import { seededRandom } from '../support/seeded-random.js';
@@ -26,26 +28,33 @@ async function addMachines(db: PatchwardenDb, count: number): Promise<number[]> 
   return ids;
 }
 
-/** What the counts must be, from the status rows, without the code under test. */
-async function expectedCounts(db: PatchwardenDb): Promise<Map<string, [number, number]>> {
+/** What the counts must be, per patch or per machine, from the status rows, without the code under test. */
+async function expectedCounts(db: PatchwardenDb, per: 'patch_id' | 'machine_id' = 'patch_id'): Promise<Map<string, [number, number]>> {
   const expected = new Map<string, [number, number]>();
-  for (const row of await db.kysely.selectFrom('asset_patch_status').select(['patch_id', 'state']).execute()) {
-    const counts = expected.get(row.patch_id) ?? [0, 0];
+  for (const row of await db.kysely.selectFrom('asset_patch_status').select(['patch_id', 'machine_id', 'state']).execute()) {
+    const key = String(row[per]);
+    const counts = expected.get(key) ?? [0, 0];
     if (row.state === 'Missing') counts[0]++;
     else counts[1]++;
-    expected.set(row.patch_id, counts);
+    expected.set(key, counts);
   }
   return expected;
 }
 
-async function assertCountsExact(db: PatchwardenDb, message: string): Promise<void> {
-  const expected = await expectedCounts(db);
+/** Stored counts rows, keyed as expectedCounts keys them; a row of zeros counts as absent. */
+function nonZero(rows: Array<{ key: unknown; missing_count: unknown; installed_count: unknown }>): Map<string, [number, number]> {
   const stored = new Map<string, [number, number]>();
-  for (const row of await db.kysely.selectFrom('patch_status_counts').selectAll().execute()) {
-    // A patch no machine has any more may keep a row of zeros; it counts as absent.
-    if (Number(row.missing_count) !== 0 || Number(row.installed_count) !== 0) stored.set(row.patch_id, [Number(row.missing_count), Number(row.installed_count)]);
+  for (const row of rows) {
+    if (Number(row.missing_count) !== 0 || Number(row.installed_count) !== 0) stored.set(String(row.key), [Number(row.missing_count), Number(row.installed_count)]);
   }
-  assert.deepEqual([...stored].sort(), [...expected].sort(), message);
+  return stored;
+}
+
+async function assertCountsExact(db: PatchwardenDb, message: string): Promise<void> {
+  const patches = nonZero(await db.kysely.selectFrom('patch_status_counts').select(['patch_id as key', 'missing_count', 'installed_count']).execute());
+  assert.deepEqual([...patches].sort(), [...await expectedCounts(db)].sort(), `${message}: per patch`);
+  const machines = nonZero(await db.kysely.selectFrom('machine_patch_counts').select(['machine_id as key', 'missing_count', 'installed_count']).execute());
+  assert.deepEqual([...machines].sort(), [...await expectedCounts(db, 'machine_id')].sort(), `${message}: per machine`);
 }
 
 function randomStates(random: () => number, patchPool: number, size: number): MachinePatchState[] {
@@ -126,11 +135,11 @@ test(`the migration counts the status already stored, and recountPatchStatus rep
   const rows = machines.flatMap((machineId) => randomStates(random, 60, 40).map((s) => ({
     machine_id: machineId, patch_id: s.patchId, state: s.state, scan_id: 'bulk', updated_at: NOW,
   })));
-  // Status stored as before the counts existed: undo 0009, write, migrate it again.
-  const migration = pmPatchCountsMigration(db.dialect);
-  await db.kysely.transaction().execute((trx) => migration.down!(trx));
+  // Status stored as before the counts existed: undo 0009 and 0014, write, migrate them again.
+  const migrations = [pmPatchCountsMigration(db.dialect), machinePatchCountsMigration()];
+  for (const migration of migrations) await db.kysely.transaction().execute((trx) => migration.down!(trx));
   await db.kysely.insertInto('asset_patch_status').values(rows).execute();
-  await db.kysely.transaction().execute((trx) => migration.up(trx));
+  for (const migration of migrations) await db.kysely.transaction().execute((trx) => migration.up(trx));
   await assertCountsExact(db, 'after the backfill');
 
   // Written directly, bypassing the counts: wrong until recounted.
@@ -140,6 +149,8 @@ test(`the migration counts the status already stored, and recountPatchStatus rep
   const stale = await db.kysely.selectFrom('patch_status_counts').selectAll().where('patch_id', 'in', touched).execute();
   assert.ok(stale.some((r) => Number(r.missing_count) + Number(r.installed_count) !== (expected.get(r.patch_id) ?? [0, 0]).reduce((a, b) => a + b)),
     'a direct delete leaves the counts behind');
+  const machineRow = await db.kysely.selectFrom('machine_patch_counts').selectAll().where('machine_id', '=', machines[0]).executeTakeFirst();
+  assert.ok(machineRow && Number(machineRow.missing_count) + Number(machineRow.installed_count) > 0, "and the machine's too");
   await recountPatchStatus(db.kysely);
   await assertCountsExact(db, 'after the recount');
 });
