@@ -42,6 +42,8 @@ export interface PmPatchPairViewRow extends PmPatchViewRow {
   machine_id: number;
   /** `Missing` or `Installed`. */
   patch_status: string;
+  /** The state as stored in `asset_patch_status` (PAIR_STATES_OF_STATUS). */
+  pair_state: string;
 }
 
 export interface PmPatchStateViewRow {
@@ -95,12 +97,18 @@ export interface PmViews {
 
 export type PmDb = PatchwardenTables & PmViews;
 
+/** The two patch states QQL knows, each with the states `asset_patch_status` stores for it. */
+export const PAIR_STATES_OF_STATUS: Readonly<Record<'Missing' | 'Installed', readonly string[]>> = {
+  Missing: ['Missing'],
+  Installed: ['Installed', 'InstalledPendingReboot'],
+};
+
 /**
  * The two patch states QQL knows, from the stored ones. Joined (not computed with CASE) so a test
  * on the folded state still finds a patch's pairs through the `(patch_id, state)` index.
  */
-const PATCH_STATUS_OF_STATE = sql`(select 'Missing' as state, 'Missing' as patch_status
-  union all select 'Installed', 'Installed' union all select 'InstalledPendingReboot', 'Installed')`;
+const PATCH_STATUS_OF_STATE = sql`(${sql.join(Object.entries(PAIR_STATES_OF_STATUS).flatMap(([status, states]) => states.map(
+  (state) => sql`select ${sql.lit(state)} as state, ${sql.lit(status)} as patch_status`)), sql` union all `)})`;
 
 /**
  * The columns `pm_patches` takes from a patch's status counts `c` (a `patch_status_counts` row
@@ -174,7 +182,7 @@ export function withPmViews(
     pm_patch_fleet_states: () => sql<PmPatchFleetStateViewRow>`(
       select c.patch_id, cast('Missing' as text) as patch_status from patch_status_counts c where c.missing_count > 0
       union all select c.patch_id, cast('Installed' as text) from patch_status_counts c where c.installed_count > 0)`,
-    pm_patch_pairs: () => sql<PmPatchPairViewRow>`(select pp.*, s.machine_id, st.patch_status
+    pm_patch_pairs: () => sql<PmPatchPairViewRow>`(select pp.*, s.machine_id, st.patch_status, s.state as pair_state
       from pm_patches pp join asset_patch_status s on s.patch_id = pp.id join ${PATCH_STATUS_OF_STATE} st on st.state = s.state)`,
     pm_patch_architectures: () => (dialect === 'postgres'
       ? sql<PmPatchArchitectureViewRow>`(select p.id as patch_id, a.architecture from patches p cross join lateral jsonb_array_elements_text(p.architectures::jsonb) as a(architecture))`

@@ -10,7 +10,8 @@
  * SQLite (its store tuned as a console does, src/db/store-tuning.ts): one severity reads its
  * patches from the severity index in id order (migration 0012), with the other filters tested in
  * the index; a list of severities walks the patches in id order instead of reading and sorting
- * every patch of each severity.
+ * every patch of each severity. A patch state on one machine (a havingQuery) is tested on the
+ * stored state, through the `(machine_id, state)` index.
  *
  * The rows are checked too, so a plan is never bought with a wrong answer.
  */
@@ -101,6 +102,12 @@ if (testStore() === 'sqlite') {
       source: `src${i}`, severity: severities[i % 5], security: i % 5 !== 4, publishedMs: now - (i % 400) * day,
     }));
     const ids = await insertPatches({ db }, fixtures);
+    // web1 misses a third of 600 patches and has the rest installed, some pending a reboot.
+    const states = ['Missing', 'Installed', 'InstalledPendingReboot'] as const;
+    await insertAssets({ db }, [
+      { name: 'web1', patches: Object.fromEntries(ids.slice(0, 600).map((id, i) => [id, states[i % 3]])) },
+      { name: 'web2', patches: Object.fromEntries(ids.slice(300, 900).map((id) => [id, 'Missing'])) },
+    ]);
     await refreshPatchListingDocuments(db, PATCH_WIRE_DOCUMENT);
     await tuneStoreForQueries(db);
     const file = join(dataDir, 'patchwarden.sqlite');
@@ -121,5 +128,11 @@ if (testStore() === 'sqlite') {
     const plan = listed.plans.join('\n');
     assert.doesNotMatch(plan, /patches_pm_severity_listing/, `a list of severities does not read the severity index:\n${plan}`);
     assert.doesNotMatch(plan, /TEMP B-TREE/, `nor sorts:\n${plan}`);
+
+    // A patch state on one machine is tested on the stored state, through the (machine_id, state) index.
+    const installedOnWeb1 = await sqliteListingPlans(file, { platform: 'Linux', query: parseQql('patchStatus:Installed'), havingQuery: parseQql('name:`web1`'), now });
+    assert.deepEqual(installedOnWeb1.ids, ids.slice(0, 600).filter((_, i) => i % 3 !== 0).sort().slice(0, 20), 'Installed includes pending a reboot');
+    const pairPlan = installedOnWeb1.plans.join('\n');
+    assert.match(pairPlan, /asset_patch_status_machine_state \(machine_id=\? AND state=\?\)/, pairPlan);
   });
 }
