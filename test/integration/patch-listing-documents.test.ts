@@ -272,6 +272,24 @@ test(`a console starting on a catalog stores its documents without waiting for a
   await assertListing(db, []);
 });
 
+test(`the upkeep finds documents made stale behind its back without waiting for a listing (${testStore()})`, { timeout: 60_000 }, async (t) => {
+  const { db } = await storeWithPatches(t);
+  const quiet = { warn: () => undefined, info: () => undefined, debug: () => undefined } as unknown as FastifyBaseLogger;
+  const upkeep = new PatchListingDocumentUpkeep(db, PATCH_WIRE_DOCUMENT, quiet, 10, 400, 100);
+  try {
+    upkeep.request();
+    await noneStale(db, 'after the first refresh');
+    // As a catalog sync or another console process would: patches changed and added, no listing asks.
+    const [first] = (await db.kysely.selectFrom('patches').select('id').orderBy('id').limit(1).execute()).map((row) => row.id);
+    await db.kysely.updateTable('patches').set({ vendor_severity: 'Low' }).where('id', '=', first).execute();
+    assert.equal(await countStale(db), 1, 'the change marked its document stale');
+    await noneStale(db, 'after the change, by a periodic look alone');
+    await assertListing(db, []);
+  } finally {
+    await upkeep.close();
+  }
+});
+
 test(`a console whose refresh fails logs it once and retries only after a pause (${testStore()})`, { timeout: 60_000 }, async (t) => {
   const { db } = await storeWithPatches(t);
   // A real fault: the table the documents go to is gone.

@@ -1,11 +1,14 @@
 /**
  * Keeps the store's patch listing documents (src/scans/patch-listing-documents.ts) current for
- * this console: a refresh of the whole catalog when the console starts, and one of the stale
- * documents whenever a listing had to build documents live because patches changed (a catalog
- * sync or a scan) since the last one. Listings
- * are right either way; this only keeps them fast. One refresh at a time per console, requests
- * during one folded into a single next run, and that run no sooner than `minIntervalMs` after
- * (after a failure, `retryAfterFailureMs`, so a broken store is not retried and logged per request).
+ * this console: a refresh of the whole catalog when the console starts, then one of the stale
+ * documents whenever a listing had to build documents live because patches changed since the
+ * last one, and a look for stale documents every `checkEveryMs` (30 s by default), so documents
+ * made stale by a catalog sync, a scan or another console process on the same database are
+ * rebuilt before a listing has to build them live. A look that finds nothing stale is one
+ * indexed query. Listings are right either way; this only keeps them fast. One refresh at a time
+ * per console, requests during one folded into a single next run, and that run no sooner than
+ * `minIntervalMs` after (after a failure, `retryAfterFailureMs`, so a broken store is not retried
+ * and logged per request).
  */
 import type { FastifyBaseLogger } from 'fastify';
 import type { PatchwardenDb } from '../../db/database.js';
@@ -17,6 +20,7 @@ export class PatchListingDocumentUpkeep {
   private wanted = false;
   private closed = false;
   private timer: NodeJS.Timeout | undefined;
+  private checks: NodeJS.Timeout | undefined;
   /** The first refresh walks the whole catalog (the format may have changed); later ones only stale rows. */
   private scope: PatchListingRefreshScope = 'all';
 
@@ -26,11 +30,13 @@ export class PatchListingDocumentUpkeep {
     private readonly log: FastifyBaseLogger,
     private readonly minIntervalMs = 1_000,
     private readonly retryAfterFailureMs = 60_000,
+    private readonly checkEveryMs = 30_000,
   ) {}
 
-  /** Asks for a refresh soon. */
+  /** Asks for a refresh soon; the first request also starts the periodic looks for stale documents. */
   request(): void {
     if (this.closed) return;
+    this.checks ??= setInterval(() => this.request(), this.checkEveryMs).unref();
     if (this.running || this.timer) {
       this.wanted = true;
       return;
@@ -47,6 +53,8 @@ export class PatchListingDocumentUpkeep {
     this.closed = true;
     clearTimeout(this.timer);
     this.timer = undefined;
+    clearInterval(this.checks);
+    this.checks = undefined;
     await this.running;
   }
 
