@@ -1,6 +1,15 @@
 /** What a scan reports for one patch on one machine. */
 export type PatchState = 'Missing' | 'Installed' | 'InstalledPendingReboot';
 
+/**
+ * The two states the Patch Management API knows (`patchStatus`, the missing and installed
+ * counts), each with the scan states it stands for: a patch pending a reboot is installed.
+ */
+export const PATCH_STATES_OF_STATUS: Readonly<Record<'Missing' | 'Installed', readonly PatchState[]>> = {
+  Missing: ['Missing'],
+  Installed: ['Installed', 'InstalledPendingReboot'],
+};
+
 export type PatchType = 'SecurityPatch' | 'NonSecurityPatch';
 
 /** The platforms a patch, a machine or a deployment job belongs to (as the PM API names them). */

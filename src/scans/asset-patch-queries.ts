@@ -35,11 +35,11 @@ import {
 } from '../qql/index.js';
 import { chunked } from '../catalog/patch-catalog-queries.js';
 import {
-  PAIR_STATES_OF_STATUS, PM_PATCH_COUNT_COLUMNS, PM_VIEWS, withPmViews, type PmDb, type PmPatchPairViewRow, type PmPatchViewRow, type PmViewName,
+  PM_PATCH_COUNT_COLUMNS, PM_VIEWS, withPmViews, type PmDb, type PmPatchPairViewRow, type PmPatchViewRow, type PmViewName,
 } from './pm-query-views.js';
 import { patchDocumentExpression, storedDocumentSplit, type PatchDocumentField } from './patch-documents.js';
 import { patchListingDocumentFormat, storedPatchDocumentExpression } from './patch-listing-documents.js';
-import { PATCH_PLATFORMS } from '../assess/types.js';
+import { PATCH_PLATFORMS, PATCH_STATES_OF_STATUS } from '../assess/types.js';
 
 export {
   PM_VIEWS, type PmAssetTagViewRow, type PmAssetViewRow, type PmPatchArchitectureViewRow, type PmPatchFleetStateViewRow, type PmPatchPairViewRow,
@@ -197,7 +197,7 @@ const PAIR_STATUS_COLUMN: keyof PmPatchPairViewRow = 'patch_status';
  */
 function pairStateTest(node: QqlNode, table: QqlTokenTable<any>, token: QqlColumnToken<any>, alias: string, now: number): Expression<SqlBool> {
   const matches = compileQqlToPredicate(node, table, { now });
-  const states = Object.entries(PAIR_STATES_OF_STATUS).filter(([status]) => matches({ [token.column]: status })).flatMap(([, stored]) => stored);
+  const states = Object.entries(PATCH_STATES_OF_STATUS).filter(([status]) => matches({ [token.column]: status })).flatMap(([, stored]) => stored);
   if (states.length === 0) return sql<SqlBool>`1 = 0`;
   return sql<SqlBool>`${sql.ref(`${alias}.pair_state`)} in (${sql.join(states.map((state) => sql.lit(state)))})`;
 }

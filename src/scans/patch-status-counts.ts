@@ -16,6 +16,7 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { PatchwardenTables } from '../db/schema.js';
 import { insertBatchSize } from '../db/database.js';
+import { PATCH_STATES_OF_STATUS } from '../assess/types.js';
 
 /** A machine's state for one patch: Missing, Installed or InstalledPendingReboot. */
 export interface MachinePatchState {
@@ -25,10 +26,13 @@ export interface MachinePatchState {
 
 type CountDelta = [missing: number, installed: number];
 
+const MISSING_STATES: readonly string[] = PATCH_STATES_OF_STATUS.Missing;
+const INSTALLED_STATES: readonly string[] = PATCH_STATES_OF_STATUS.Installed;
+
 /** Which count a state adds to: 0 missing, 1 installed, undefined neither. */
 function countIndex(state: string): 0 | 1 | undefined {
-  if (state === 'Missing') return 0;
-  return state === 'Installed' || state === 'InstalledPendingReboot' ? 1 : undefined;
+  if (MISSING_STATES.includes(state)) return 0;
+  return INSTALLED_STATES.includes(state) ? 1 : undefined;
 }
 
 function addState(deltas: Map<string, CountDelta>, { patchId, state }: MachinePatchState, sign: 1 | -1): void {
@@ -110,8 +114,9 @@ export async function removeMachinePatchStatus(trx: Transaction<PatchwardenTable
  * written without this file (bulk loads, test fixtures). Runs in its own transaction.
  */
 export async function recountPatchStatus(db: Kysely<PatchwardenTables>): Promise<void> {
-  const missing = sql<number>`sum(case when state = 'Missing' then 1 else 0 end)`;
-  const installed = sql<number>`sum(case when state in ('Installed', 'InstalledPendingReboot') then 1 else 0 end)`;
+  const counting = (states: readonly string[]) => sql<number>`sum(case when state in (${sql.join(states.map((state) => sql.lit(state)))}) then 1 else 0 end)`;
+  const missing = counting(MISSING_STATES);
+  const installed = counting(INSTALLED_STATES);
   await db.transaction().execute(async (trx) => {
     await trx.deleteFrom('patch_status_counts').execute();
     await sql`insert into patch_status_counts (patch_id, missing_count, installed_count)

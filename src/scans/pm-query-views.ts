@@ -6,6 +6,7 @@
 import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { PatchwardenDb } from '../db/database.js';
 import type { PatchwardenTables, PatchesTable } from '../db/schema.js';
+import { PATCH_STATES_OF_STATUS } from '../assess/types.js';
 
 /** Names of the query-local views; token tables refer to them and to their columns. */
 export const PM_VIEWS = {
@@ -42,7 +43,7 @@ export interface PmPatchPairViewRow extends PmPatchViewRow {
   machine_id: number;
   /** `Missing` or `Installed`. */
   patch_status: string;
-  /** The state as stored in `asset_patch_status` (PAIR_STATES_OF_STATUS). */
+  /** The state as stored in `asset_patch_status` (PATCH_STATES_OF_STATUS in assess/types.ts). */
   pair_state: string;
 }
 
@@ -97,17 +98,11 @@ export interface PmViews {
 
 export type PmDb = PatchwardenTables & PmViews;
 
-/** The two patch states QQL knows, each with the states `asset_patch_status` stores for it. */
-export const PAIR_STATES_OF_STATUS: Readonly<Record<'Missing' | 'Installed', readonly string[]>> = {
-  Missing: ['Missing'],
-  Installed: ['Installed', 'InstalledPendingReboot'],
-};
-
 /**
  * The two patch states QQL knows, from the stored ones. Joined (not computed with CASE) so a test
  * on the folded state still finds a patch's pairs through the `(patch_id, state)` index.
  */
-const PATCH_STATUS_OF_STATE = sql`(${sql.join(Object.entries(PAIR_STATES_OF_STATUS).flatMap(([status, states]) => states.map(
+const PATCH_STATUS_OF_STATE = sql`(${sql.join(Object.entries(PATCH_STATES_OF_STATUS).flatMap(([status, states]) => states.map(
   (state) => sql`select ${sql.lit(state)} as state, ${sql.lit(status)} as patch_status`)), sql` union all `)})`;
 
 /**
