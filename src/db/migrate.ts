@@ -14,6 +14,7 @@ import { pmSeverityIndexMigration } from './migrations/0011-pm-severity-index.js
 import { sqliteSeverityIndexMigration } from './migrations/0012-sqlite-severity-index.js';
 import { countedPatchFiltersMigration } from './migrations/0013-counted-patch-filters.js';
 import { machinePatchCountsMigration } from './migrations/0014-machine-patch-counts.js';
+import { patchPairsIndexMigration } from './migrations/0015-patch-pairs-index.js';
 
 /** Migrations in order; names are permanent once released. */
 function migrationsFor(db: PatchwardenDb): Record<string, Migration> {
@@ -32,6 +33,7 @@ function migrationsFor(db: PatchwardenDb): Record<string, Migration> {
     '0012-sqlite-severity-index': sqliteSeverityIndexMigration(db.dialect),
     '0013-counted-patch-filters': countedPatchFiltersMigration(db.dialect),
     '0014-machine-patch-counts': machinePatchCountsMigration(),
+    '0015-patch-pairs-index': patchPairsIndexMigration(),
   };
 }
 

@@ -27,7 +27,7 @@
  * Token tables (which QQL token reads which column of these views) are the caller's: they are the
  * Patch Management API's vocabulary. They are handed to the constructor.
  */
-import { sql, type CompiledQuery, type Expression, type Kysely, type RawBuilder, type SelectQueryBuilder, type SqlBool } from 'kysely';
+import { expressionBuilder, sql, type CompiledQuery, type Expression, type ExpressionBuilder, type Kysely, type RawBuilder, type SelectQueryBuilder, type SqlBool } from 'kysely';
 import type { PatchwardenDb } from '../db/database.js';
 import { CompiledStatementCache, StatementSlot, type StatementSlotValue } from '../db/compiled-statement-cache.js';
 import {
@@ -98,10 +98,10 @@ export const TIME_RELATIVE_STATEMENT_MAX_AGE_MS = 1000;
  * reads the time of the call, only for TIME_RELATIVE_STATEMENT_MAX_AGE_MS (unless the selection
  * names its `now`, which is then part of the key).
  */
-function statementKeeping(statement: string, selection: PatchAssetSelection, shape: readonly unknown[]): { key: string; maxAgeMs?: number } {
-  const { platform, query, havingQuery, now } = selection;
+function statementKeeping(statement: string, selection: PlannedSelection, shape: readonly unknown[]): { key: string; maxAgeMs?: number } {
+  const { platform, query, havingQuery, now, semiJoin } = selection;
   const readsTime = (query !== undefined && qqlDependsOnNow(query)) || (havingQuery !== undefined && qqlDependsOnNow(havingQuery));
-  const key = JSON.stringify([statement, platform ?? null, query ?? null, havingQuery ?? null, readsTime ? now ?? null : null, ...shape]);
+  const key = JSON.stringify([statement, platform ?? null, query ?? null, havingQuery ?? null, readsTime ? now ?? null : null, semiJoin ?? null, ...shape]);
   return readsTime && now === undefined ? { key, maxAgeMs: TIME_RELATIVE_STATEMENT_MAX_AGE_MS } : { key };
 }
 
@@ -129,6 +129,46 @@ export interface PatchAssetSelection {
   /** What `now` means in date values; default the time of the call. */
   now?: number;
 }
+
+/**
+ * How a selection with a havingQuery keeps the records related to at least one matching pair:
+ * - `in`: the matching pairs' keys are collected, and the records with one of them are kept
+ *   (`key IN (SELECT ...)`). Its cost grows with the number of matching pairs: the right way
+ *   when they are few (`cve:X`, one machine's name).
+ * - `exists`: each record in key order is checked for a matching pair of its own, and a page
+ *   stops when it is full (`EXISTS (SELECT ... WHERE pair.key = record.key)`). Its cost grows
+ *   with the records passed over: the right way when matches are many (`patchStatus:Missing`,
+ *   an operating system every machine runs), where collecting them all read every pair.
+ * SQLite runs each as written, and cannot tell which of the two a query needs: there, the
+ * selection's matching pairs are counted first, up to the limits of PairProbeLimits (`in` below
+ * the limit, `exists` at it). On the store of bench/pm-patches-query.ts, 400 assets having
+ * `patchStatus:Missing` took 114 ms `in` and 3 ms `exists`; 1,000 patches having
+ * `operatingSystem:Debian` 1.2 s `in` and 5 ms `exists`; 400 assets having one machine's rare CVE
+ * 0.02 ms `in` and 30 ms `exists`.
+ *
+ * PostgreSQL plans either form as a semi-join of its own choosing, by its estimates, and the
+ * probe would only add a statement: there the selection is always written `in`. (Forcing a
+ * check per record with `OFFSET 0` in the EXISTS was tried: PostgreSQL then planned the check
+ * itself badly, e.g. a scan of every counted patch for each machine, 9 → 229 ms.)
+ */
+export type PairSemiJoin = 'in' | 'exists';
+
+/** A selection with the way its havingQuery is joined, once chosen (planSemiJoin). */
+interface PlannedSelection extends PatchAssetSelection {
+  semiJoin?: PairSemiJoin;
+}
+
+/**
+ * How many matching pairs a havingQuery may have and still be joined `in` (PairSemiJoin), for a
+ * page and for a count. A count checks every record, so `exists` pays off there only with many
+ * more matches.
+ */
+export interface PairProbeLimits {
+  page: number;
+  count: number;
+}
+
+export const DEFAULT_PAIR_PROBE_LIMITS: PairProbeLimits = { page: 2000, count: 20_000 };
 
 export interface AssetRecord {
   /** The machine's numeric id (what `POST /pm/v1/assets/uuids` maps). */
@@ -252,6 +292,7 @@ export class AssetPatchQueries {
   constructor(
     private readonly db: PatchwardenDb,
     private readonly tokens: PmQqlTokenTables,
+    private readonly pairProbeLimits: PairProbeLimits = DEFAULT_PAIR_PROBE_LIMITS,
   ) {}
 
   /**
@@ -259,16 +300,19 @@ export class AssetPatchQueries {
    * it (with slots for the values of `values`) when it is not kept.
    */
   private async run<R>(
-    statement: string, selection: PatchAssetSelection, shape: readonly unknown[], compile: () => CompiledQuery<R>, values: readonly StatementSlotValue[] = [],
+    statement: string, selection: PlannedSelection, shape: readonly unknown[], compile: () => CompiledQuery<R>, values: readonly StatementSlotValue[] = [],
   ): Promise<R[]> {
     const { key, maxAgeMs } = statementKeeping(statement, selection, shape);
     const compiled = this.statements.statement(key, compile, values, { maxAgeMs });
     return (await this.db.kysely.executeQuery(compiled)).rows;
   }
 
-  /** A query builder with the views a listing or count of `listed` for this selection reads. */
-  private views(listed: 'patches' | 'assets', selection: PatchAssetSelection): Kysely<PmDb> {
-    const wanted = new Set<PmViewName>([listed === 'patches' ? 'pm_patches' : 'pm_assets']);
+  /**
+   * A query builder with the views a listing or count of `listed` for this selection reads; with
+   * `pairsOnly`, those its matching pairs (matchingPairs) read.
+   */
+  private views(listed: 'patches' | 'assets', selection: PatchAssetSelection, options: { pairsOnly?: boolean } = {}): Kysely<PmDb> {
+    const wanted = new Set<PmViewName>(options.pairsOnly ? [] : [listed === 'patches' ? 'pm_patches' : 'pm_assets']);
     const { query, havingQuery } = selection;
     if (listed === 'patches') {
       if (havingQuery) {
@@ -279,7 +323,7 @@ export class AssetPatchQueries {
         viewsOfQuery(query, this.tokens.patches, wanted);
       }
     } else {
-      if (query) viewsOfQuery(query, this.tokens.assets, wanted);
+      if (query && !options.pairsOnly) viewsOfQuery(query, this.tokens.assets, wanted);
       if (havingQuery) {
         wanted.add('pm_patch_pairs');
         viewsOfQuery(havingQuery, this.tokens.patchPairs, wanted);
@@ -366,50 +410,88 @@ export class AssetPatchQueries {
   }
 
   /** `pm_patches` (the query `from` reads it) narrowed to the selection. */
-  private narrowPatches(from: SelectQueryBuilder<PmDb, 'pm_patches', {}>, selection: PatchAssetSelection): SelectQueryBuilder<PmDb, 'pm_patches', {}> {
+  private narrowPatches(from: SelectQueryBuilder<PmDb, 'pm_patches', {}>, selection: PlannedSelection): SelectQueryBuilder<PmDb, 'pm_patches', {}> {
     const now = selection.now ?? Date.now();
     let query = from;
     if (selection.platform) query = query.where('pm_patches.platform', '=', platformValue(selection.platform));
-    const { query: patchQuery, havingQuery } = selection;
+    const { havingQuery } = selection;
     if (havingQuery) {
-      // Patches with at least one (patch, asset) pair whose asset matches; the patch query, if
-      // any, is evaluated on the same pair.
-      const conditions = [
-        ...this.compile(havingQuery, this.tokens.assets, PM_VIEWS.assets, now),
-        ...(patchQuery ? this.compile(patchQuery, this.tokens.patchPairs, PM_VIEWS.patchPairs, now) : []),
-      ];
-      query = query.where('pm_patches.id', 'in', (eb) => conditions.reduce(
-        (pairs, condition) => pairs.where(condition),
-        eb.selectFrom('pm_patch_pairs').innerJoin('pm_assets', 'pm_assets.machine_id', 'pm_patch_pairs.machine_id').select('pm_patch_pairs.id'),
-      ));
-    } else if (patchQuery) {
-      for (const condition of this.compile(patchQuery, this.tokens.patches, PM_VIEWS.patches, now)) query = query.where(condition);
+      query = query.where(this.pairSemiJoin('patches', { ...selection, havingQuery }));
+    } else if (selection.query) {
+      for (const condition of this.compile(selection.query, this.tokens.patches, PM_VIEWS.patches, now)) query = query.where(condition);
     }
     return query;
   }
 
   /** `pm_assets` narrowed to the selection. */
-  private selectAssets(db: Kysely<PmDb>, selection: PatchAssetSelection): SelectQueryBuilder<PmDb, 'pm_assets', {}> {
+  private selectAssets(db: Kysely<PmDb>, selection: PlannedSelection): SelectQueryBuilder<PmDb, 'pm_assets', {}> {
     const now = selection.now ?? Date.now();
     let query = db.selectFrom('pm_assets');
     if (selection.platform) query = query.where('pm_assets.platform', '=', platformValue(selection.platform));
     if (selection.query) {
       for (const condition of this.compile(selection.query, this.tokens.assets, PM_VIEWS.assets, now)) query = query.where(condition);
     }
-    if (selection.havingQuery) {
-      // Assets with at least one (patch, asset) pair whose patch matches, on that pair.
-      const conditions = this.compile(selection.havingQuery, this.tokens.patchPairs, PM_VIEWS.patchPairs, now);
-      query = query.where('pm_assets.machine_id', 'in', (eb) => conditions.reduce(
-        (pairs, condition) => pairs.where(condition),
-        eb.selectFrom('pm_patch_pairs').select('pm_patch_pairs.machine_id'),
-      ));
-    }
+    const { havingQuery } = selection;
+    if (havingQuery) query = query.where(this.pairSemiJoin('assets', { ...selection, havingQuery }));
     return query;
   }
 
+  /**
+   * The (patch, asset) pairs through which a record of `listed` is related to a match of the
+   * selection's havingQuery, as a subquery (made with `from`, which defines no views: they are
+   * the statement's):
+   * - for patches, pairs whose asset matches the havingQuery; the patch query, if any, is
+   *   evaluated on the same pair (`patchStatus` is then the state on that asset);
+   * - for assets, pairs whose patch matches the havingQuery, on that pair.
+   */
+  private matchingPairs(
+    from: ExpressionBuilder<PmDb, never>, listed: 'patches' | 'assets', selection: PatchAssetSelection & { havingQuery: QqlNode },
+  ): SelectQueryBuilder<PmDb, 'pm_patch_pairs' | 'pm_assets', {}> {
+    const now = selection.now ?? Date.now();
+    if (listed === 'patches') {
+      const conditions = [
+        ...this.compile(selection.havingQuery, this.tokens.assets, PM_VIEWS.assets, now),
+        ...(selection.query ? this.compile(selection.query, this.tokens.patchPairs, PM_VIEWS.patchPairs, now) : []),
+      ];
+      return conditions.reduce((pairs, condition) => pairs.where(condition),
+        from.selectFrom('pm_assets').innerJoin('pm_patch_pairs', 'pm_patch_pairs.machine_id', 'pm_assets.machine_id'));
+    }
+    const conditions = this.compile(selection.havingQuery, this.tokens.patchPairs, PM_VIEWS.patchPairs, now);
+    return conditions.reduce((pairs, condition) => pairs.where(condition),
+      from.selectFrom('pm_patch_pairs') as SelectQueryBuilder<PmDb, 'pm_patch_pairs' | 'pm_assets', {}>);
+  }
+
+  /** The test that a record of `listed` has a matching pair, the way the selection chose (PairSemiJoin). */
+  private pairSemiJoin(listed: 'patches' | 'assets', selection: PlannedSelection & { havingQuery: QqlNode }): Expression<SqlBool> {
+    const pairs = this.matchingPairs(expressionBuilder<PmDb, never>(), listed, selection);
+    const [recordKey, pairKey] = listed === 'patches'
+      ? ['pm_patches.id', 'pm_patch_pairs.id'] as const : ['pm_assets.machine_id', 'pm_patch_pairs.machine_id'] as const;
+    if (selection.semiJoin === 'exists') {
+      return sql<SqlBool>`exists ${pairs.select(sql.lit(1).as('one')).where(sql<SqlBool>`${sql.ref(pairKey)} = ${sql.ref(recordKey)}`)}`;
+    }
+    // (Kysely writes the subquery in parentheses.)
+    return sql<SqlBool>`${sql.ref(recordKey)} in ${pairs.select(pairKey)}`;
+  }
+
+  /**
+   * The selection with the way its havingQuery is to be joined for a page or a count: its
+   * matching pairs are counted up to the limit for that purpose (PairSemiJoin).
+   */
+  private async planSemiJoin(listed: 'patches' | 'assets', selection: PatchAssetSelection, purpose: keyof PairProbeLimits): Promise<PlannedSelection> {
+    const { havingQuery } = selection;
+    if (!havingQuery || this.db.dialect === 'postgres') return selection;
+    const limit = this.pairProbeLimits[purpose];
+    const [row] = await this.run('pair probe', selection, [listed, limit], () => this.views(listed, selection, { pairsOnly: true })
+      .selectFrom((eb) => this.matchingPairs(eb, listed, { ...selection, havingQuery }).select(sql.lit(1).as('one')).limit(pageSizeLiteral(limit)).as('probe'))
+      .select((eb) => eb.fn.countAll<number | string>().as('n'))
+      .compile());
+    return { ...selection, semiJoin: Number(row.n) >= limit ? 'exists' : 'in' };
+  }
+
   /** The ids of one page of patches in id order, starting after `afterId`. */
-  async listPatchIds(selection: PatchAssetSelection, page: { afterId?: string; limit: number }): Promise<string[]> {
+  async listPatchIds(requested: PatchAssetSelection, page: { afterId?: string; limit: number }): Promise<string[]> {
     if (page.limit <= 0) return [];
+    const selection = await this.planSemiJoin('patches', requested, 'page');
     const rows = await this.run('patch ids', selection, [page.limit, page.afterId !== undefined],
       () => this.patchPage(selection, patchPageBounds(page)).select('pm_patches.id').compile(), [[PATCH_CURSOR, page.afterId]]);
     return rows.map((row) => row.id);
@@ -422,9 +504,10 @@ export class AssetPatchQueries {
    * (patch-listing-documents.ts), and `builtLive` says which had none.
    */
   async listPatchDocuments(
-    selection: PatchAssetSelection, page: { afterId?: string; limit: number }, fields: readonly PatchDocumentField[], options: { stored?: boolean } = {},
+    requested: PatchAssetSelection, page: { afterId?: string; limit: number }, fields: readonly PatchDocumentField[], options: { stored?: boolean } = {},
   ): Promise<Array<{ id: string; document: string; builtLive: boolean }>> {
     if (page.limit <= 0) return [];
+    const selection = await this.planSemiJoin('patches', requested, 'page');
     if (!options.stored) {
       const rows = await this.run('patch documents', selection, [page.limit, page.afterId !== undefined, fields.map((field) => field.key)],
         () => this.patchPage(selection, patchPageBounds(page))
@@ -461,7 +544,7 @@ export class AssetPatchQueries {
    * page (measured on the benchmark's store).
    */
   private storedPatchDocuments(
-    selection: PatchAssetSelection, page: { afterId?: string; limit: number }, fields: readonly PatchDocumentField[],
+    selection: PlannedSelection, page: { afterId?: string; limit: number }, fields: readonly PatchDocumentField[],
   ): Promise<Array<{ id: string; document: string | null }>> {
     const compile = (): CompiledQuery<{ id: string; document: string | null }> => {
       const bounds = patchPageBounds(page);
@@ -493,7 +576,7 @@ export class AssetPatchQueries {
    * the ids are handed over as one array, so the rows are read by key (as an IN subquery, a
    * 1,000-id page was joined by reading every patch).
    */
-  private patchPage(selection: PatchAssetSelection, page: PageBounds<string>): SelectQueryBuilder<PmDb, 'pm_patches', {}> {
+  private patchPage(selection: PlannedSelection, page: PageBounds<string>): SelectQueryBuilder<PmDb, 'pm_patches', {}> {
     return this.views('patches', selection).selectFrom('pm_patches')
       .where((eb) => {
         const ids = this.pageIds(eb.selectFrom('pm_patches') as unknown as SelectQueryBuilder<PmDb, 'pm_patches', {}>, selection, page);
@@ -505,7 +588,7 @@ export class AssetPatchQueries {
   }
 
   /** The ids of one page of the selection, in id order, selected from `from` (`pm_patches`). */
-  private pageIds(from: SelectQueryBuilder<PmDb, 'pm_patches', {}>, selection: PatchAssetSelection, page: PageBounds<string>) {
+  private pageIds(from: SelectQueryBuilder<PmDb, 'pm_patches', {}>, selection: PlannedSelection, page: PageBounds<string>) {
     // (When only counted patches can qualify, `pm_patches.id` is the counts' own key, see views():
     // each store walks `patch_status_counts` in key order and stops at the page's end.)
     let ids = this.narrowPatches(from, selection).select('pm_patches.id').orderBy('pm_patches.id').limit(pageSizeLiteral(page.limit));
@@ -514,28 +597,31 @@ export class AssetPatchQueries {
   }
 
   /**
-   * Whether the selection keeps only patches some machine has a status for: without a
-   * havingQuery, a top-level `patchStatus` term is a test of the fleet counts (fleetStateTest),
-   * and so is a count term no zero satisfies (isCountedOnlyTerm); both are false for a patch
-   * without counts.
+   * Whether the selection keeps only patches some machine has a status for: with a havingQuery,
+   * a kept patch has a status on the matching asset; without one, a top-level `patchStatus` term
+   * is a test of the fleet counts (fleetStateTest), and so is a count term no zero satisfies
+   * (isCountedOnlyTerm); both are false for a patch without counts.
    */
   private onlyCountedPatches(selection: PatchAssetSelection): boolean {
-    if (selection.havingQuery || !selection.query) return false;
+    if (selection.havingQuery) return true;
+    if (!selection.query) return false;
     const now = selection.now ?? Date.now();
     return topLevelConjuncts(selection.query).some((node) => node.kind === 'term'
       && (findQqlToken(this.tokens.patches, node.token)?.multiValued?.table === PM_VIEWS.patchFleetStates
         || this.isCountedOnlyTerm(node, this.tokens.patches, now)));
   }
 
-  async countPatches(selection: PatchAssetSelection): Promise<number> {
+  async countPatches(requested: PatchAssetSelection): Promise<number> {
+    const selection = await this.planSemiJoin('patches', requested, 'count');
     const [row] = await this.run('patch count', selection, [], () => this.narrowPatches(this.views('patches', selection).selectFrom('pm_patches'), selection)
       .select((eb) => eb.fn.countAll<number | string>().as('n')).compile());
     return Number(row.n);
   }
 
   /** One page of assets in machine-id order, starting after `afterMachineId`. */
-  async listAssets(selection: PatchAssetSelection, page: { afterMachineId?: number; limit: number }, wanted: { counts: boolean }): Promise<AssetRecord[]> {
+  async listAssets(requested: PatchAssetSelection, page: { afterMachineId?: number; limit: number }, wanted: { counts: boolean }): Promise<AssetRecord[]> {
     if (page.limit <= 0) return [];
+    const selection = await this.planSemiJoin('assets', requested, 'page');
     const compile = () => {
       let query = this.selectAssets(this.views('assets', selection), selection)
         .select(['pm_assets.machine_id', 'pm_assets.asset_uuid', 'pm_assets.name', 'pm_assets.os_name', 'pm_assets.os_identifier',
@@ -563,7 +649,8 @@ export class AssetPatchQueries {
     });
   }
 
-  async countAssets(selection: PatchAssetSelection): Promise<number> {
+  async countAssets(requested: PatchAssetSelection): Promise<number> {
+    const selection = await this.planSemiJoin('assets', requested, 'count');
     const [row] = await this.run('asset count', selection, [], () => this.selectAssets(this.views('assets', selection), selection)
       .select((eb) => eb.fn.countAll<number | string>().as('n')).compile());
     return Number(row.n);
