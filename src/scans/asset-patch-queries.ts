@@ -453,6 +453,9 @@ export class AssetPatchQueries {
         ...this.compile(selection.havingQuery, this.tokens.assets, PM_VIEWS.assets, now),
         ...(selection.query ? this.compile(selection.query, this.tokens.patchPairs, PM_VIEWS.patchPairs, now) : []),
       ];
+      // The assets come first: both views hold a LEFT JOIN, across which SQLite does not move
+      // tables, so this order lets it start from the few machines a name or system matches
+      // (patches having `name:host-0004` on the benchmark's store: 160 → 8 ms).
       return conditions.reduce((pairs, condition) => pairs.where(condition),
         from.selectFrom('pm_assets').innerJoin('pm_patch_pairs', 'pm_patch_pairs.machine_id', 'pm_assets.machine_id'));
     }
