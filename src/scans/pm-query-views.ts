@@ -152,9 +152,10 @@ const COUNTED_PM_PATCHES = sql<PmPatchViewRow>`(select ${sql.join(PATCH_COLUMNS.
 
 /**
  * A query builder with the wanted views. Only these are written into the statement: each store
- * parses and plans every view a statement defines, used or not (on PostgreSQL the six unused ones took more time to plan than the listing to run).
- * With `countedPatchesOnly`, `pm_patches` holds only the patches some machine has a status for
- * (COUNTED_PM_PATCHES); say so only when the query keeps no other patch.
+ * parses and plans every view a statement defines, used or not (on PostgreSQL the six unused ones
+ * took more time to plan than the listing to run). With `countedPatchesOnly`, `pm_patches` holds
+ * only the patches some machine has a status for (COUNTED_PM_PATCHES); say so only when the query
+ * keeps no other patch.
  */
 export function withPmViews(
   db: Kysely<PatchwardenTables>, dialect: PatchwardenDb['dialect'], wanted: Iterable<PmViewName>, options: { countedPatchesOnly?: boolean } = {},
