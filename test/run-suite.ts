@@ -12,6 +12,7 @@ import { spawn } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
+import { describeTapFailures, tapFailures, type TapFailure } from './support/tap-failures.js';
 
 const DEFAULT_PG_URL = 'postgres://patchwarden:patchwarden@127.0.0.1:5432/postgres';
 
@@ -38,7 +39,7 @@ async function postgresReachable(url: string): Promise<string | undefined> {
   }
 }
 
-interface PassTotals { pass: number; fail: number; skipped: number; todo: number; cancelled: number }
+interface PassTotals { pass: number; fail: number; skipped: number; todo: number; cancelled: number; failures: TapFailure[] }
 
 function runPass(store: 'sqlite' | 'postgres', files: string[], extraEnv: Record<string, string>): Promise<PassTotals> {
   process.stdout.write(`\n=== test pass on ${store} (${files.length} files) ===\n`);
@@ -60,7 +61,9 @@ function runPass(store: 'sqlite' | 'postgres', files: string[], extraEnv: Record
       rmSync(`.test-results-${store}.tap`, { force: true });
       const total = (key: string) => [...tap.matchAll(new RegExp(`^# ${key} (\\d+)$`, 'gm'))]
         .reduce((sum, m) => sum + Number(m[1]), 0);
-      const totals = { pass: total('pass'), fail: total('fail'), skipped: total('skipped'), todo: total('todo'), cancelled: total('cancelled') };
+      const totals = {
+        pass: total('pass'), fail: total('fail'), skipped: total('skipped'), todo: total('todo'), cancelled: total('cancelled'), failures: tapFailures(tap),
+      };
       if (code !== 0 && totals.fail + totals.cancelled === 0) totals.fail = 1;
       resolve(totals);
     });
@@ -83,8 +86,12 @@ if (unreachable) {
   postgres = await runPass('postgres', files, { PATCHWARDEN_TEST_PG_URL: pgUrl });
 }
 const passes = [sqlite, postgres].filter((p): p is PassTotals => p !== undefined);
-const sum = (key: keyof PassTotals) => passes.reduce((n, p) => n + p[key], 0);
+const sum = (key: Exclude<keyof PassTotals, 'failures'>) => passes.reduce((n, p) => n + p[key], 0);
 const failed = sum('fail') + sum('cancelled') + pgProblem;
+// The failures again, last: on a long run they are otherwise far above the end of the output.
+for (const [store, pass] of [['sqlite', sqlite], ['postgres', postgres]] as const) {
+  if (pass && pass.failures.length > 0) process.stdout.write(`\n=== failed on ${store} ===\n${describeTapFailures(pass.failures, process.cwd())}\n`);
+}
 process.stdout.write(`\nsqlite: ${sqlite.pass} passed, ${sqlite.fail + sqlite.cancelled} failed, ${sqlite.skipped} skipped\n`);
 if (postgres) process.stdout.write(`postgres: ${postgres.pass} passed, ${postgres.fail + postgres.cancelled} failed, ${postgres.skipped} skipped\n`);
 process.stdout.write(`${sum('pass')} passed, ${failed} failed, ${sum('skipped')} skipped\n`);

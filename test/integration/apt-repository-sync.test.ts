@@ -26,7 +26,10 @@ import {
   type AptReleaseValidators,
   type AptSyncOptions,
   type AptSyncOutcome,
+  type AptSyncProgress,
+  describeAptSyncProgress,
 } from '../../src/catalog/sources/apt-repo/repository-sync.js';
+import { AptFetchError, ConcurrencyLimiter, httpGet } from '../../src/catalog/sources/apt-repo/repository-fetcher.js';
 import type { AptSourceEntry } from '../../src/catalog/sources/apt-repo/types.js';
 
 const MIRROR = 'http://deb.debian.org';
@@ -176,7 +179,9 @@ function validatorsOf(outcome: AptSyncOutcome): (key: string) => AptReleaseValid
 
 // ---------------------------------------------------------------- helpers: local repository server
 
-type Route = Buffer | { status: number } | ((headers: IncomingHttpHeaders) => { status: number; body?: Buffer; headers?: Record<string, string> });
+/** A route's answer; `cutAfter` sends only that many bytes of the body, then drops the connection. */
+type RouteAnswer = { status: number; body?: Buffer; headers?: Record<string, string>; cutAfter?: number };
+type Route = Buffer | { status: number } | ((headers: IncomingHttpHeaders) => RouteAnswer);
 
 interface RepositoryServer {
   url: string;
@@ -195,15 +200,20 @@ async function startRepositoryServer(): Promise<RepositoryServer> {
     let status = 404;
     let body: Buffer | undefined;
     let headers: Record<string, string> = {};
+    let cutAfter: number | undefined;
     if (Buffer.isBuffer(route)) {
       status = 200;
       body = route;
     } else if (typeof route === 'function') {
-      ({ status, body, headers = {} } = route(request.headers));
+      ({ status, body, headers = {}, cutAfter } = route(request.headers));
     } else if (route !== undefined) {
       status = route.status;
     }
     response.writeHead(status, { 'content-length': String(body?.length ?? 0), ...headers });
+    if (cutAfter !== undefined && body !== undefined) {
+      response.write(body.subarray(0, cutAfter), () => response.socket?.destroy());
+      return;
+    }
     response.end(body);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -532,34 +542,112 @@ describe('apt repository sync faults (local server)', () => {
     assert.equal(error.kind, 'http');
     assert.equal(error.key, aptDistributionKey(`${server.url}/nowhere`, 'bookworm'));
     assert.match(error.message, /\/nowhere\/dists\/bookworm\/InRelease and http:\/\/127\.0\.0\.1:\d+\/nowhere\/dists\/bookworm\/Release both returned HTTP 404/);
-    // Other statuses are named too.
+    // Other statuses are named too; a 503 is sent again before it is given up.
     server.routes.set('/broken/dists/stable/InRelease', { status: 503 });
-    const unavailable = await sync([entry(`${server.url}/broken`, 'stable')]);
+    server.requests.length = 0;
+    const unavailable = await sync([entry(`${server.url}/broken`, 'stable')], { retryDelayMs: 5 });
     assert.equal(unavailable.errors[0]?.kind, 'http');
-    assert.match(unavailable.errors[0].message, /\/broken\/dists\/stable\/InRelease returned HTTP 503/);
+    assert.match(unavailable.errors[0].message, /\/broken\/dists\/stable\/InRelease returned HTTP 503 Service Unavailable \(tried 3 times\)$/);
+    assert.equal(server.requests.length, 3);
+    const once = await sync([entry(`${server.url}/broken`, 'stable')], { retries: 0 });
+    assert.match(once.errors[0].message, /returned HTTP 503 Service Unavailable$/);
   });
 
   it('reports connection failures and stalled servers as network errors naming the URL', async () => {
     const closed = await startRepositoryServer();
     await closed.close();
-    const refused = await sync([entry(`${closed.url}/debian`, 'bookworm')]);
+    const refused = await sync([entry(`${closed.url}/debian`, 'bookworm')], { retryDelayMs: 5 });
     assert.equal(refused.errors[0]?.kind, 'network');
     assert.equal(refused.errors[0].url, `${closed.url}/debian/dists/bookworm/InRelease`);
-    assert.match(refused.errors[0].message, /ECONNREFUSED/);
+    assert.match(refused.errors[0].message, /ECONNREFUSED.*\(tried 3 times\)$/);
 
     const stalled = createServer(() => undefined); // accepts, never answers
     await new Promise<void>((resolve) => stalled.listen(0, '127.0.0.1', resolve));
     try {
       const { port } = stalled.address() as AddressInfo;
       const started = performance.now();
-      const outcome = await sync([entry(`http://127.0.0.1:${port}/debian`, 'bookworm')], { idleTimeoutMs: 300 });
+      const outcome = await sync([entry(`http://127.0.0.1:${port}/debian`, 'bookworm')], { idleTimeoutMs: 300, retries: 1, retryDelayMs: 5 });
       assert.ok(performance.now() - started < 5000);
       assert.equal(outcome.errors[0]?.kind, 'network');
-      assert.match(outcome.errors[0].message, /no response within 300 ms/);
+      assert.match(outcome.errors[0].message, /no response within 300 ms \(tried 2 times\)$/);
     } finally {
       stalled.closeAllConnections();
       await new Promise<void>((resolve) => stalled.close(() => resolve()));
     }
+  });
+
+  it('sends transient failures again: a 503 with Retry-After, then a connection lost in the middle of an index', async () => {
+    serveDebian();
+    let inReleaseCalls = 0;
+    server.routes.set(`${DIST}/InRelease`, () => (++inReleaseCalls === 1
+      ? { status: 503, headers: { 'retry-after': '0' } }
+      : { status: 200, body: debianInRelease }));
+    let packagesCalls = 0;
+    const half = Math.floor(debianPackagesXz.length / 2);
+    server.routes.set(`${DIST}/main/binary-amd64/Packages.xz`, () => (++packagesCalls === 1
+      ? { status: 200, body: debianPackagesXz, cutAfter: half }
+      : { status: 200, body: debianPackagesXz }));
+    const events: AptSyncProgress[] = [];
+    const outcome = await sync([debian()], { retryDelayMs: 5, onProgress: (_message, event) => events.push(event) });
+    assert.deepEqual(outcome.errors, []);
+    assert.equal(outcome.distributions[0].indexes[0].packages.length, debianPackagesCount);
+    assert.deepEqual([inReleaseCalls, packagesCalls], [2, 2]);
+    const retries = events.filter((event) => event.type === 'retry');
+    assert.equal(retries.length, 2, JSON.stringify(events));
+    assert.deepEqual(retries.map((event) => [event.url, event.attempt, event.attempts]), [
+      [`${server.url}${DIST}/InRelease`, 2, 3],
+      [`${server.url}${DIST}/main/binary-amd64/Packages.xz`, 2, 3],
+    ]);
+    assert.equal(retries[0].delayMs, 0, "the server's Retry-After: 0");
+    assert.equal(retries[1].delayMs, 5, 'no Retry-After: the policy delay');
+    assert.match(retries[0].reason, /returned HTTP 503/);
+    assert.match(retries[1].reason, /^reading .*Packages\.xz failed after \d+ bytes/);
+    assert.match(describeAptSyncProgress(retries[0]), /^Retrying http:\/\/127\.0\.0\.1:\d+\/debian\/dists\/bookworm-updates\/InRelease in 0 ms \(attempt 2 of 3\): GET /);
+  });
+
+  it('doubles the delay between attempts, and honours only a reasonable Retry-After', async () => {
+    server.routes.clear();
+    server.routes.set('/slow/dists/stable/InRelease', { status: 502 });
+    server.routes.set('/busy/dists/stable/InRelease', () => ({ status: 429, headers: { 'retry-after': '3600' } }));
+    server.routes.set('/later/dists/stable/InRelease', () => ({ status: 503, headers: { 'retry-after': new Date(Date.now() - 60_000).toUTCString() } }));
+    const delays = async (path: string): Promise<number[]> => {
+      const events: AptSyncProgress[] = [];
+      await sync([entry(`${server.url}/${path}`, 'stable')], { retries: 3, retryDelayMs: 2, onProgress: (_message, event) => events.push(event) });
+      return events.flatMap((event) => (event.type === 'retry' ? [event.delayMs] : []));
+    };
+    assert.deepEqual(await delays('slow'), [2, 4, 8]);
+    assert.deepEqual(await delays('busy'), [2, 4, 8], 'an hour-long Retry-After is not waited for');
+    assert.deepEqual(await delays('later'), [0, 0, 0], 'a Retry-After date in the past: at once');
+    await assert.rejects(sync([debian()], { retries: -1 }), /retries must be a whole number of at least 0/);
+    await assert.rejects(sync([debian()], { retryDelayMs: Number.NaN }), /retryDelayMs must be at least 0/);
+  });
+
+  it('does not send again what cannot change (404, hash) nor a body already handed to a streaming reader', async () => {
+    const tampered = Buffer.from(debianPackagesXz);
+    tampered[100] ^= 0xff;
+    serveDebian(debianInRelease, tampered);
+    server.requests.length = 0;
+    const outcome = await sync([debian()], { retryDelayMs: 5 });
+    assert.equal(outcome.errors[0]?.kind, 'hash');
+    assert.deepEqual(server.requests.map((request) => request.path.split('/').pop()), ['InRelease', sha256(debianPackagesXz), 'Packages.xz'], 'one request each');
+
+    let calls = 0;
+    server.routes.set('/stream/cut', () => (++calls, { status: 200, body: Buffer.alloc(1 << 20, 7), cutAfter: 1 << 16 }));
+    const request = (onChunk?: (chunk: Uint8Array) => void) => httpGet(`${server.url}/stream/cut`, {
+      fetchImpl: (input, init) => fetch(input, init), limiter: new ConcurrencyLimiter(1), counters: { requests: 0, bytes: 0 },
+      idleTimeoutMs: 5_000, onChunk, retry: { retries: 2, delayMs: 1 },
+    });
+    let received = 0;
+    await assert.rejects(request((chunk) => { received += chunk.byteLength; }), (error: AptFetchError) => {
+      assert.equal(error.failure, 'network');
+      assert.doesNotMatch(error.message, /tried/);
+      return true;
+    });
+    assert.equal(calls, 1, 'a streamed body is not sent again');
+    assert.ok(received > 0 && received <= 1 << 16);
+    calls = 0;
+    await assert.rejects(request(), /\(tried 3 times\)$/);
+    assert.equal(calls, 3, 'a buffered body is');
   });
 
   it('refuses an unsigned repository (Release without Release.gpg) unless trusted', async () => {

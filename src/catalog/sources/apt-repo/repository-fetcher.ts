@@ -21,6 +21,33 @@ export class AptFetchError extends Error {
   ) {
     super(message);
   }
+
+  /** The server's Retry-After, when it sent one with a transient status. */
+  retryAfterMs?: number;
+}
+
+/**
+ * HTTP statuses that say "not now" rather than "no": a request answered with one of them may
+ * succeed when sent again (mirrors answer 5xx while they sync or restart, 429 when busy).
+ */
+const TRANSIENT_STATUSES = new Set([408, 429, 500, 502, 503, 504]);
+
+/** Whether sending the request again may succeed: network failures and the statuses above. */
+export function isTransientFetchError(error: unknown): error is AptFetchError {
+  return error instanceof AptFetchError
+    && (error.failure === 'network' || (error.failure === 'http' && error.status !== undefined && TRANSIENT_STATUSES.has(error.status)));
+}
+
+/** How a failed request is sent again (as apt's Acquire::Retries, with a growing delay). */
+export interface RetryPolicy {
+  /** Further attempts after the first (0: no retry). */
+  retries: number;
+  /** Delay before the first retry; it doubles for each further one. */
+  delayMs: number;
+  /** A server's Retry-After is honoured up to this long; a longer one uses the doubling delay. */
+  maxRetryAfterMs?: number;
+  /** Told before each retry is waited for. */
+  onRetry?: (retry: { url: string; attempt: number; attempts: number; delayMs: number; reason: string }) => void;
 }
 
 /** Limits how many HTTP requests (including reading their bodies) run at once. */
@@ -60,8 +87,13 @@ export interface HttpGetOptions {
   maxBytes?: number;
   /** Abort when no data arrives for this long. */
   idleTimeoutMs: number;
-  /** Receives each body chunk as it arrives (e.g. a streaming decompressor). */
+  /**
+   * Receives each body chunk as it arrives (e.g. a streaming decompressor). Chunks cannot be
+   * taken back, so a request whose body had started to reach `onChunk` is not retried.
+   */
   onChunk?: (chunk: Uint8Array) => void;
+  /** Transient failures are retried by this policy (default: not retried). */
+  retry?: RetryPolicy;
 }
 
 export type HttpGetResult =
@@ -79,9 +111,44 @@ function describeNetworkError(error: unknown): string {
 
 /**
  * GET `url`. 200 → body (hashed with SHA256 while streaming); 304 → not-modified;
- * 404/410 → not-found; anything else is an {@link AptFetchError}.
+ * 404/410 → not-found; anything else is an {@link AptFetchError}. Transient failures are sent
+ * again as `options.retry` says; the waits between attempts hold no concurrency slot.
  */
 export async function httpGet(url: string, options: HttpGetOptions): Promise<HttpGetResult> {
+  const retries = options.retry?.retries ?? 0;
+  for (let attempt = 1; ; attempt++) {
+    const delivered = { chunks: false };
+    try {
+      return await httpGetOnce(url, options, delivered);
+    } catch (error) {
+      if (!isTransientFetchError(error) || delivered.chunks) throw error;
+      if (attempt > retries) {
+        if (attempt === 1) throw error;
+        throw new AptFetchError(error.failure, error.url, `${error.message} (tried ${attempt} times)`, error.status);
+      }
+      const delayMs = retryDelay(options.retry!, attempt, error.retryAfterMs);
+      options.retry!.onRetry?.({ url, attempt: attempt + 1, attempts: retries + 1, delayMs, reason: error.message });
+      await new Promise((resolve) => setTimeout(resolve, delayMs));
+    }
+  }
+}
+
+function retryDelay(policy: RetryPolicy, attempt: number, retryAfterMs: number | undefined): number {
+  const doubling = policy.delayMs * 2 ** (attempt - 1);
+  if (retryAfterMs !== undefined && retryAfterMs <= (policy.maxRetryAfterMs ?? 30_000)) return Math.max(retryAfterMs, 0);
+  return doubling;
+}
+
+/** Retry-After in milliseconds: delay-seconds or an HTTP date (RFC 9110, 10.2.3). */
+function retryAfterMs(value: string | null, now = Date.now()): number | undefined {
+  if (value === null) return undefined;
+  const text = value.trim();
+  if (/^\d+$/.test(text)) return Number(text) * 1000;
+  const date = Date.parse(text);
+  return Number.isNaN(date) ? undefined : Math.max(date - now, 0);
+}
+
+async function httpGetOnce(url: string, options: HttpGetOptions, delivered: { chunks: boolean }): Promise<HttpGetResult> {
   return options.limiter.run(async () => {
     const controller = new AbortController();
     let idleTimer: NodeJS.Timeout | undefined;
@@ -116,7 +183,9 @@ export async function httpGet(url: string, options: HttpGetOptions): Promise<Htt
       }
       if (response.status !== 200) {
         await response.body?.cancel();
-        throw new AptFetchError('http', url, `GET ${url} returned HTTP ${response.status} ${response.statusText}`.trim(), response.status);
+        const failure = new AptFetchError('http', url, `GET ${url} returned HTTP ${response.status} ${response.statusText}`.trim(), response.status);
+        failure.retryAfterMs = retryAfterMs(response.headers.get('retry-after'));
+        throw failure;
       }
       const declared = response.headers.get('content-length');
       if (options.maxBytes !== undefined && declared !== null && Number(declared) > options.maxBytes) {
@@ -138,7 +207,10 @@ export async function httpGet(url: string, options: HttpGetOptions): Promise<Htt
             const chunk = Buffer.from(part.buffer, part.byteOffset, part.byteLength);
             hash.update(chunk);
             chunks.push(chunk);
-            options.onChunk?.(chunk);
+            if (options.onChunk !== undefined) {
+              delivered.chunks = true;
+              options.onChunk(chunk);
+            }
           }
         }
       } catch (error) {

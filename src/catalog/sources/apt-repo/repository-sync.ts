@@ -114,6 +114,7 @@ export interface AptDistributionSyncResult {
 export type AptSyncProgress =
   | { type: 'release'; key: string; url: string; unchanged: boolean }
   | { type: 'index'; key: string; url: string; path: string; bytes: number; records: number }
+  | { type: 'retry'; key: string; url: string; attempt: number; attempts: number; delayMs: number; reason: string }
   | { type: 'failed'; key: string; problems: AptSyncProblem[] };
 
 /** One-line description of a progress event (for logs and the CLI). */
@@ -123,6 +124,8 @@ export function describeAptSyncProgress(event: AptSyncProgress): string {
       return `${event.unchanged ? 'Unchanged' : 'Got'} ${event.url}`;
     case 'index':
       return `Got ${event.url} (${event.bytes} bytes, ${event.records} packages)`;
+    case 'retry':
+      return `Retrying ${event.url} in ${event.delayMs} ms (attempt ${event.attempt} of ${event.attempts}): ${event.reason}`;
     case 'failed':
       return `Failed ${event.key}: ${event.problems.map((problem) => problem.message).join('; ')}`;
   }
@@ -155,6 +158,14 @@ export interface AptSyncOptions {
   now?: () => Date;
   /** Abort a request when no data arrives for this long (default 30 s). */
   idleTimeoutMs?: number;
+  /**
+   * Further attempts for a request that failed transiently (network error, timeout, HTTP 408,
+   * 429 or 5xx), as apt's Acquire::Retries (default 2). Not for 404, signature, size or hash
+   * errors, which another attempt would not change.
+   */
+  retries?: number;
+  /** Wait before the first retry, doubled for each further one; a server's Retry-After wins (default 1 s). */
+  retryDelayMs?: number;
   /** Keyring cache (default: one shared by all syncs in this process; files are re-read when they change). */
   keyrings?: KeyringStore;
 }
@@ -306,6 +317,8 @@ interface SyncContext {
   systemKeyrings: readonly string[];
   compressions: IndexCompression[];
   idleTimeoutMs: number;
+  retries: number;
+  retryDelayMs: number;
   now: () => Date;
   stats: AptSyncStats;
 }
@@ -328,6 +341,11 @@ class DistributionSync {
       limiter: this.context.limiter,
       counters: this.context.counters,
       idleTimeoutMs: this.context.idleTimeoutMs,
+      retry: {
+        retries: this.context.retries,
+        delayMs: this.context.retryDelayMs,
+        onRetry: (retry) => reportProgress(this.context.options, { type: 'retry', key: this.plan.key, ...retry }),
+      },
       ...extra,
     });
   }
@@ -656,6 +674,8 @@ export async function syncAptRepositories(entries: readonly AptSourceEntry[], op
   const counters: TransferCounters = { requests: 0, bytes: 0 };
   const stats: AptSyncStats = { durationMs: 0, requests: 0, bytesDownloaded: 0, signatureMs: 0, decompressMs: 0, parseMs: 0 };
   if (options.hostArchitectures.length === 0) throw new RangeError('hostArchitectures must name at least the native architecture');
+  if (options.retries !== undefined && (!Number.isInteger(options.retries) || options.retries < 0)) throw new RangeError(`retries must be a whole number of at least 0, got ${options.retries}`);
+  if (options.retryDelayMs !== undefined && !(options.retryDelayMs >= 0)) throw new RangeError(`retryDelayMs must be at least 0, got ${options.retryDelayMs}`);
   const context: SyncContext = {
     options,
     fetchImpl: options.fetchImpl ?? ((input, init) => fetch(input, init)),
@@ -665,6 +685,8 @@ export async function syncAptRepositories(entries: readonly AptSourceEntry[], op
     systemKeyrings: options.systemKeyrings ?? DEFAULT_SYSTEM_KEYRINGS,
     compressions: compressionOrder(options.compressionPreference),
     idleTimeoutMs: options.idleTimeoutMs ?? 30_000,
+    retries: options.retries ?? 2,
+    retryDelayMs: options.retryDelayMs ?? 1_000,
     now: options.now ?? (() => new Date()),
     stats,
   };
