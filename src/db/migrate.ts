@@ -15,6 +15,7 @@ import { sqliteSeverityIndexMigration } from './migrations/0012-sqlite-severity-
 import { countedPatchFiltersMigration } from './migrations/0013-counted-patch-filters.js';
 import { machinePatchCountsMigration } from './migrations/0014-machine-patch-counts.js';
 import { patchPairsIndexMigration } from './migrations/0015-patch-pairs-index.js';
+import { foldedTextStatisticsMigration } from './migrations/0016-folded-text-statistics.js';
 
 /** Migrations in order; names are permanent once released. */
 function migrationsFor(db: PatchwardenDb): Record<string, Migration> {
@@ -34,6 +35,7 @@ function migrationsFor(db: PatchwardenDb): Record<string, Migration> {
     '0013-counted-patch-filters': countedPatchFiltersMigration(db.dialect),
     '0014-machine-patch-counts': machinePatchCountsMigration(),
     '0015-patch-pairs-index': patchPairsIndexMigration(),
+    '0016-folded-text-statistics': foldedTextStatisticsMigration(db.dialect),
   };
 }
 

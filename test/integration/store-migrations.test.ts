@@ -22,7 +22,7 @@ test(`migrations apply once and are idempotent on ${testStore()}`, async (t) => 
     assert.deepEqual(first, ['0001-foundation', '0002-patch-status', '0003-deployment-jobs', '0004-pm-query-indexes', '0005-credentials',
       '0006-advisories', '0007-machine-groups', '0008-ssh-host-keys', '0009-pm-patch-counts', '0010-patch-listing-documents',
       '0011-pm-severity-index', '0012-sqlite-severity-index', '0013-counted-patch-filters', '0014-machine-patch-counts',
-      '0015-patch-pairs-index']);
+      '0015-patch-pairs-index', '0016-folded-text-statistics']);
     await db.kysely.insertInto('settings').values({ key: 'probe', value: 'kept' }).execute();
     // A second start, and two concurrent ones, apply nothing and lose nothing.
     assert.deepEqual(await migrateToLatest(db), []);
