@@ -5,6 +5,11 @@
  * a status for, whose counts are zero. Generated queries mixing such terms with others, negated
  * and in disjunctions, are paged through in small pages and counted, and must give exactly the
  * patches an in-memory evaluation of the same query over the fixture's counts gives.
+ *
+ * Asset QQL `patchStatus` terms at the top of a query are read from the machine's counts
+ * (`machine_patch_counts`) too: generated queries on machines with no status, only missing,
+ * only installed and mixed patches must list and count exactly the assets their status rows say,
+ * as a query and as a havingQuery of patches.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -76,4 +81,57 @@ test(`count terms select the same patches as the in-memory predicate, paged and 
   }
   // Both kinds were generated: answers of counted patches only, and answers with uncounted ones.
   assert.ok(countedOnly > 20 && countedOnly < 140, `counted-only answers: ${countedOnly}`);
+});
+
+test(`patchStatus terms on assets select the assets whose status rows have that state, paged and counted (${testStore()})`, { timeout: 180_000 }, async (t) => {
+  const { db } = await openTestStore(t, 'asset-state-terms');
+  await migrateToLatest(db);
+  const random = seededRandom(20_261_123);
+  const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)];
+  const ids = await insertPatches({ db }, Array.from({ length: 30 }, (_, i) => ({ source: `pkg${i}` })));
+  // Machines with no status, only missing patches, only installed ones (some pending a reboot), or both.
+  const kinds = [[], ['Missing'], ['Installed', 'InstalledPendingReboot'], ['InstalledPendingReboot'], STATES] as const;
+  const machines = Array.from({ length: 40 }, (_, m) => {
+    const states = kinds[m % kinds.length];
+    return {
+      name: `host${String(m).padStart(2, '0')}`,
+      patches: states.length === 0 ? {} : Object.fromEntries(ids.filter(() => random() < 0.3).concat(ids[m % ids.length]).map((id) => [id, pick(states)])),
+    };
+  });
+  await insertAssets({ db }, machines);
+  const has = (m: (typeof machines)[number], state: 'Missing' | 'Installed') =>
+    Object.values(m.patches).some((s) => (state === 'Missing' ? s === 'Missing' : s !== 'Missing'));
+  const missingCount = (m: (typeof machines)[number]) => Object.values(m.patches).filter((s) => s === 'Missing').length;
+
+  const state = () => pick(['Missing', 'Installed'] as const);
+  const shapes: Array<() => [string, (m: (typeof machines)[number]) => boolean]> = [
+    () => { const s = state(); return [`patchStatus:${s}`, (m) => has(m, s)]; },
+    () => ['patchStatus:[Missing, Installed]', (m) => has(m, 'Missing') || has(m, 'Installed')],
+    () => { const s = state(); return [`not patchStatus:${s}`, (m) => !has(m, s)]; },
+    () => { const s = state(); const name = pick(machines).name; return [`patchStatus:${s} and name:\`${name}\``, (m) => has(m, s) && m.name === name]; },
+    () => { const s = state(); const name = pick(machines).name; return [`patchStatus:${s} or name:\`${name}\``, (m) => has(m, s) || m.name === name]; },
+    () => ['patchStatus:Missing and patchStatus:Installed', (m) => has(m, 'Missing') && has(m, 'Installed')],
+    () => { const s = state(); const k = Math.floor(random() * 4); return [`missingPatchCount>=${k} and patchStatus:${s}`, (m) => missingCount(m) >= k && has(m, s)]; },
+  ];
+  const queries = new AssetPatchQueries(db, { patches: PATCH_QQL_TOKENS, patchPairs: PATCH_PAIR_QQL_TOKENS, assets: ASSET_QQL_TOKENS });
+  for (let n = 0; n < 60; n++) {
+    const [text, expectedOf] = pick(shapes)();
+    const selection = { platform: 'Linux', query: parseQql(text) };
+    const expected = machines.filter(expectedOf).map((m) => m.name);
+    const listed: string[] = [];
+    for (let afterMachineId: number | undefined; ;) {
+      const page = await queries.listAssets(selection, { afterMachineId, limit: 6 }, { counts: false });
+      listed.push(...page.map((asset) => asset.name));
+      if (page.length < 6) break;
+      afterMachineId = page[page.length - 1].machineId;
+    }
+    assert.deepEqual(listed, expected, text);
+    assert.equal(await queries.countAssets(selection), expected.length, `count of ${text}`);
+
+    // The same assets as a havingQuery: the patches some matching asset has a status for.
+    const having = { platform: 'Linux', havingQuery: parseQql(text) };
+    const patches = [...new Set(machines.filter(expectedOf).flatMap((m) => Object.keys(m.patches)))].sort();
+    assert.deepEqual(await queries.listPatchIds(having, { limit: 1000 }), patches, `patches having ${text}`);
+    assert.equal(await queries.countPatches(having), patches.length, `count of patches having ${text}`);
+  }
 });
