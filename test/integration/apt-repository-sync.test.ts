@@ -561,6 +561,18 @@ describe('apt repository sync faults (local server)', () => {
     assert.equal(refused.errors[0].url, `${closed.url}/debian/dists/bookworm/InRelease`);
     assert.match(refused.errors[0].message, /ECONNREFUSED.*\(tried 3 times\)$/);
 
+    // A host name that does not exist (.invalid never resolves) is not asked for again; a lookup
+    // that could not be made (EAI_AGAIN, no resolver) is.
+    const recorder = recordingFetch();
+    const unknown = await sync([entry('http://no-such-mirror.invalid/debian', 'bookworm')], { retryDelayMs: 5, fetchImpl: recorder.fetchImpl });
+    assert.equal(unknown.errors[0]?.kind, 'network');
+    if (/ENOTFOUND/.test(unknown.errors[0].message)) {
+      assert.equal(recorder.urls.length, 1, unknown.errors[0].message);
+      assert.doesNotMatch(unknown.errors[0].message, /tried/);
+    } else {
+      assert.match(unknown.errors[0].message, /EAI_AGAIN.*\(tried 3 times\)$/);
+    }
+
     const stalled = createServer(() => undefined); // accepts, never answers
     await new Promise<void>((resolve) => stalled.listen(0, '127.0.0.1', resolve));
     try {

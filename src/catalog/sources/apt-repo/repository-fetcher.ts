@@ -24,6 +24,8 @@ export class AptFetchError extends Error {
 
   /** The server's Retry-After, when it sent one with a transient status. */
   retryAfterMs?: number;
+  /** The system's error code of a network failure (ECONNRESET, ENOTFOUND, ...), when it gave one. */
+  networkCode?: string;
 }
 
 /**
@@ -32,10 +34,21 @@ export class AptFetchError extends Error {
  */
 const TRANSIENT_STATUSES = new Set([408, 429, 500, 502, 503, 504]);
 
-/** Whether sending the request again may succeed: network failures and the statuses above. */
+/**
+ * Whether sending the request again may succeed: network failures and the statuses above, but
+ * not a host name that does not exist (ENOTFOUND; a failed lookup that may pass is EAI_AGAIN).
+ */
 export function isTransientFetchError(error: unknown): error is AptFetchError {
-  return error instanceof AptFetchError
-    && (error.failure === 'network' || (error.failure === 'http' && error.status !== undefined && TRANSIENT_STATUSES.has(error.status)));
+  if (!(error instanceof AptFetchError)) return false;
+  if (error.failure === 'network') return error.networkCode !== 'ENOTFOUND';
+  return error.failure === 'http' && error.status !== undefined && TRANSIENT_STATUSES.has(error.status);
+}
+
+function networkFailure(url: string, message: string, error: unknown): AptFetchError {
+  const failure = new AptFetchError('network', url, message);
+  const code = (error as { cause?: { code?: unknown } }).cause?.code;
+  if (typeof code === 'string') failure.networkCode = code;
+  return failure;
 }
 
 /** How a failed request is sent again (as apt's Acquire::Retries, with a growing delay). */
@@ -124,7 +137,9 @@ export async function httpGet(url: string, options: HttpGetOptions): Promise<Htt
       if (!isTransientFetchError(error) || delivered.chunks) throw error;
       if (attempt > retries) {
         if (attempt === 1) throw error;
-        throw new AptFetchError(error.failure, error.url, `${error.message} (tried ${attempt} times)`, error.status);
+        const final = new AptFetchError(error.failure, error.url, `${error.message} (tried ${attempt} times)`, error.status);
+        final.networkCode = error.networkCode;
+        throw final;
       }
       const delayMs = retryDelay(options.retry!, attempt, error.retryAfterMs);
       options.retry!.onRetry?.({ url, attempt: attempt + 1, attempts: retries + 1, delayMs, reason: error.message });
@@ -171,7 +186,7 @@ async function httpGetOnce(url: string, options: HttpGetOptions, delivered: { ch
         response = await options.fetchImpl(url, { headers, signal: controller.signal, redirect: 'follow' });
       } catch (error) {
         const reason = timedOut ? `no response within ${options.idleTimeoutMs} ms` : describeNetworkError(error);
-        throw new AptFetchError('network', url, `GET ${url} failed: ${reason}`);
+        throw networkFailure(url, `GET ${url} failed: ${reason}`, error);
       }
       if (response.status === 304) {
         await response.body?.cancel();
@@ -216,7 +231,7 @@ async function httpGetOnce(url: string, options: HttpGetOptions, delivered: { ch
       } catch (error) {
         if (error instanceof AptFetchError) throw error;
         const reason = timedOut ? `stalled for ${options.idleTimeoutMs} ms` : describeNetworkError(error);
-        throw new AptFetchError('network', url, `reading ${url} failed after ${total} bytes: ${reason}`);
+        throw networkFailure(url, `reading ${url} failed after ${total} bytes: ${reason}`, error);
       }
       options.counters.bytes += total;
       return {
