@@ -40,6 +40,17 @@ export async function createPostgresDatabase(adminUrl: string, prefix = 'pw_test
       const client = new pg.Client({ connectionString: adminUrl });
       await client.connect();
       try {
+        // A pool's end() resolves before its connections have closed (pg-pool ends them without
+        // waiting). Dropping WITH (FORCE) then would end such a session from the server side,
+        // and its client would raise that as an error nobody listens to any more (an uncaught
+        // "terminating connection due to administrator command" in a test that had passed).
+        // So wait a little for the database's own sessions to go; FORCE ends any left over.
+        for (let waited = 0; waited < 5_000; waited += 20) {
+          const { rows } = await client.query<{ n: number }>(
+            "select count(*)::int as n from pg_stat_activity where datname = $1 and backend_type = 'client backend'", [name]);
+          if (rows[0].n === 0) break;
+          await new Promise((resolve) => setTimeout(resolve, 20));
+        }
         // FORCE ends the test's own sessions, but not an autovacuum worker that happens to be in
         // the database (it runs as the superuser, which this role may not signal: 42501, or
         // 55006 "being accessed by other users"). Such a worker finishes within moments: retry.
