@@ -195,15 +195,37 @@ export const MAX_STORED_ID = 2_147_483_647;
 const INDEXED_CHILD_TABLES: ReadonlySet<string> = new Set(['patch_cves', 'patch_qids']);
 
 /**
- * The patch states a record can have somewhere, each with the count of the record's own row that
- * says it has it: a patch's states on the fleet (`pm_patch_fleet_states`, counted in
- * `patch_status_counts`), and an asset's states over its patches (`pm_patch_states` by machine,
- * counted in `machine_patch_counts`).
+ * For the records listed from a view, the view of the patch states a record can have somewhere,
+ * and each state with the count of the record's own row that says it has it: a patch's states on
+ * the fleet (`pm_patch_fleet_states`, counted in `patch_status_counts`), and an asset's states
+ * over its patches (`pm_patch_states` by machine, counted in `machine_patch_counts`).
  */
-const STATE_COUNTS = {
-  [PM_VIEWS.patches]: [['Missing', 'fleet_missing_count'], ['Installed', 'fleet_installed_count']],
-  [PM_VIEWS.assets]: [['Missing', 'missing_patch_count'], ['Installed', 'installed_patch_count']],
-} as const satisfies Record<string, ReadonlyArray<readonly [state: string, count: string]>>;
+const STATE_COUNTS: Readonly<Record<string, { states: string; counts: ReadonlyArray<readonly [state: string, count: string]> }>> = {
+  [PM_VIEWS.patches]: { states: PM_VIEWS.patchFleetStates, counts: [['Missing', 'fleet_missing_count'], ['Installed', 'fleet_installed_count']] },
+  [PM_VIEWS.assets]: { states: PM_VIEWS.patchStates, counts: [['Missing', 'missing_patch_count'], ['Installed', 'installed_patch_count']] },
+};
+
+/**
+ * A top-level `patchStatus` term on patches or assets, as a test of the record's own counts
+ * (STATE_COUNTS): the term matches a record when one of the states it has matches. A patch has
+ * `Missing` when `fleet_missing_count > 0`, `Installed` when `fleet_installed_count > 0` (null,
+ * so false, for patches no machine has a status for); an asset has `Missing` when
+ * `missing_patch_count > 0`, and so on. Which states the term matches is decided here, by the
+ * in-memory predicate on each state.
+ *
+ * For assets this replaces a search of the machine's status rows: counting the assets with a
+ * missing patch (`GET /pm/v1/assets/count?query=patchStatus:Missing`, as the SDK documents) on
+ * the benchmark's store took 115 ms on PostgreSQL and 24 ms on SQLite that way.
+ */
+function stateCountTest(
+  node: QqlNode, token: QqlMultiValuedToken<any>, alias: string, counts: (typeof STATE_COUNTS)[string]['counts'], now: number,
+): Expression<SqlBool> {
+  const matches = compileQqlToPredicate(node, childTokenTable(token), { now });
+  const tests = counts.filter(([state]) => matches({ [token.multiValued.column]: state }))
+    .map(([, count]) => sql<SqlBool>`${sql.ref(`${alias}.${count}`)} > 0`);
+  if (tests.length === 0) return sql<SqlBool>`1 = 0`;
+  return tests.length === 1 ? tests[0] : sql<SqlBool>`(${sql.join(tests, sql` or `)})`;
+}
 
 /**
  * The `pm_patches` counts (zero for a patch no machine has a status for) and the same counts as
@@ -350,9 +372,9 @@ export class AssetPatchQueries {
     const options: QqlSqlOptions = { dialect: this.db.dialect, alias, now, containsPrefilter: this.titlePrefilter(alias) };
     return topLevelConjuncts(ast).map((node) => {
       const token = node.kind === 'term' ? findQqlToken(table, node.token) : undefined;
-      if ((token?.multiValued?.table === PM_VIEWS.patchFleetStates && alias === PM_VIEWS.patches)
-        || (token?.multiValued?.table === PM_VIEWS.patchStates && alias === PM_VIEWS.assets)) {
-        return this.stateCountTest(node, token as QqlMultiValuedToken<any>, alias, now);
+      const stateCounts = Object.hasOwn(STATE_COUNTS, alias) ? STATE_COUNTS[alias] : undefined;
+      if (stateCounts && token?.multiValued?.table === stateCounts.states) {
+        return stateCountTest(node, token as QqlMultiValuedToken<any>, alias, stateCounts.counts, now);
       }
       if (token && !token.multiValued && alias === PM_VIEWS.patches && this.isCountedOnlyTerm(node, table, now)) {
         return compileQqlToWhere(node, countedTokenTable(table, token), options);
@@ -382,26 +404,6 @@ export class AssetPatchQueries {
       return sql<SqlBool>`${sql.ref(`${alias}.id`)} in (select k.patch_id from patch_title_keys k
         where k.key in (select t.rowid from patch_title_trigrams t where patch_title_trigrams match ${phrase}))`;
     };
-  }
-
-  /**
-   * A top-level `patchStatus` term on patches or assets, as a test of the record's own counts
-   * (STATE_COUNTS): the term matches a record when one of the states it has matches. A patch has
-   * `Missing` when `fleet_missing_count > 0`, `Installed` when `fleet_installed_count > 0` (null,
-   * so false, for patches no machine has a status for); an asset has `Missing` when
-   * `missing_patch_count > 0`, and so on. Which states the term matches is decided here, by the
-   * in-memory predicate on each state.
-   *
-   * For assets this replaces a search of the machine's status rows: counting the assets with a
-   * missing patch (`GET /pm/v1/assets/count?query=patchStatus:Missing`, as the SDK documents) on
-   * the benchmark's store took 115 ms on PostgreSQL and 24 ms on SQLite that way.
-   */
-  private stateCountTest(node: QqlNode, token: QqlMultiValuedToken<any>, alias: typeof PM_VIEWS.patches | typeof PM_VIEWS.assets, now: number): Expression<SqlBool> {
-    const matches = compileQqlToPredicate(node, childTokenTable(token), { now });
-    const tests = STATE_COUNTS[alias].filter(([state]) => matches({ [token.multiValued.column]: state }))
-      .map(([, count]) => sql<SqlBool>`${sql.ref(`${alias}.${count}`)} > 0`);
-    if (tests.length === 0) return sql<SqlBool>`1 = 0`;
-    return tests.length === 1 ? tests[0] : sql<SqlBool>`(${sql.join(tests, sql` or `)})`;
   }
 
   /**

@@ -91,9 +91,7 @@ if (testStore() === 'postgres') {
       assert.equal(prepared[1].parameterTypes, '{text}', 'only the name is bound');
     });
   });
-}
 
-if (testStore() === 'postgres') {
   /** Every node of a plan that reads `relation`, with the rows PostgreSQL expected from it. */
   function scansOf(plan: any, relation: string): Array<{ rows: number; filter: string }> {
     const found = plan['Relation Name'] === relation ? [{ rows: plan['Plan Rows'] as number, filter: String(plan.Filter ?? '') }] : [];
