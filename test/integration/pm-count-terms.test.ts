@@ -9,12 +9,14 @@
  * Asset QQL `patchStatus` terms at the top of a query are read from the machine's counts
  * (`machine_patch_counts`) too: generated queries on machines with no status, only missing,
  * only installed and mixed patches must list and count exactly the assets their status rows say,
- * as a query and as a havingQuery of patches.
+ * as a query and as a havingQuery of patches. So must an asset havingQuery that reads only the
+ * pair's status (also answered from those counts): an asset qualifies when one of its own pairs
+ * passes, so `patchStatus:Missing and patchStatus:Installed` keeps none.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { migrateToLatest } from '../../src/db/migrate.js';
-import { AssetPatchQueries } from '../../src/scans/asset-patch-queries.js';
+import { AssetPatchQueries, type PatchAssetSelection } from '../../src/scans/asset-patch-queries.js';
 import { compileQqlToPredicate, parseQql, validateQql } from '../../src/qql/index.js';
 import { PATCH_PAIR_QQL_TOKENS, PATCH_QQL_TOKENS } from '../../src/api/pm/patch-qql-tokens.js';
 import { ASSET_QQL_TOKENS } from '../../src/api/pm/asset-qql-tokens.js';
@@ -83,6 +85,17 @@ test(`count terms select the same patches as the in-memory predicate, paged and 
   assert.ok(countedOnly > 20 && countedOnly < 140, `counted-only answers: ${countedOnly}`);
 });
 
+/** The names of every selected asset, read in pages of 6. */
+async function assetNamesPaged(queries: AssetPatchQueries, selection: PatchAssetSelection): Promise<string[]> {
+  const names: string[] = [];
+  for (let afterMachineId: number | undefined; ;) {
+    const page = await queries.listAssets(selection, { afterMachineId, limit: 6 }, { counts: false });
+    names.push(...page.map((asset) => asset.name));
+    if (page.length < 6) return names;
+    afterMachineId = page[page.length - 1].machineId;
+  }
+}
+
 test(`patchStatus terms on assets select the assets whose status rows have that state, paged and counted (${testStore()})`, { timeout: 180_000 }, async (t) => {
   const { db } = await openTestStore(t, 'asset-state-terms');
   await migrateToLatest(db);
@@ -118,13 +131,7 @@ test(`patchStatus terms on assets select the assets whose status rows have that 
     const [text, expectedOf] = pick(shapes)();
     const selection = { platform: 'Linux', query: parseQql(text) };
     const expected = machines.filter(expectedOf).map((m) => m.name);
-    const listed: string[] = [];
-    for (let afterMachineId: number | undefined; ;) {
-      const page = await queries.listAssets(selection, { afterMachineId, limit: 6 }, { counts: false });
-      listed.push(...page.map((asset) => asset.name));
-      if (page.length < 6) break;
-      afterMachineId = page[page.length - 1].machineId;
-    }
+    const listed = await assetNamesPaged(queries, selection);
     assert.deepEqual(listed, expected, text);
     assert.equal(await queries.countAssets(selection), expected.length, `count of ${text}`);
 
@@ -133,5 +140,25 @@ test(`patchStatus terms on assets select the assets whose status rows have that 
     const patches = [...new Set(machines.filter(expectedOf).flatMap((m) => Object.keys(m.patches)))].sort();
     assert.deepEqual(await queries.listPatchIds(having, { limit: 1000 }), patches, `patches having ${text}`);
     assert.equal(await queries.countPatches(having), patches.length, `count of patches having ${text}`);
+  }
+
+  // A havingQuery of assets reading only the pair's status, also read from the machine's counts:
+  // an asset qualifies when one of its own pairs has a status the query accepts.
+  const other = (s: 'Missing' | 'Installed') => (s === 'Missing' ? 'Installed' : 'Missing');
+  const pairShapes: Array<() => [string, (m: (typeof machines)[number]) => boolean]> = [
+    () => { const s = state(); return [`patchStatus:${s}`, (m) => has(m, s)]; },
+    () => { const s = state(); return [`NOT patchStatus:${s}`, (m) => has(m, other(s))]; },
+    () => ['patchStatus:Missing and patchStatus:Installed', () => false],
+    () => ['patchStatus:Missing or patchStatus:Installed', (m) => has(m, 'Missing') || has(m, 'Installed')],
+    () => { const s = state(); return [`patchStatus:[${s}] and not patchStatus:${other(s)}`, (m) => has(m, s)]; },
+    () => ['not (patchStatus:Missing or patchStatus:Installed)', () => false],
+  ];
+  for (let n = 0; n < 30; n++) {
+    const [text, expectedOf] = pick(pairShapes)();
+    const selection = { platform: 'Linux', havingQuery: parseQql(text) };
+    const expected = machines.filter(expectedOf).map((m) => m.name);
+    const listed = await assetNamesPaged(queries, selection);
+    assert.deepEqual(listed, expected, `assets having ${text}`);
+    assert.equal(await queries.countAssets(selection), expected.length, `count of assets having ${text}`);
   }
 });
