@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { PatchwardenDb } from '../db/database.js';
 import type { Inventory } from '../inventory/types.js';
 import type { AptSourceEntry } from './sources/apt-repo/types.js';
-import { aptDistributionKey as releaseKey, syncAptRepositories, type AptReleaseValidators } from './sources/apt-repo/repository-sync.js';
+import { aptDistributionKey as releaseKey, syncAptRepositories, type AptReleaseValidators, type AptSyncOutcome } from './sources/apt-repo/repository-sync.js';
 import { CatalogView } from './catalog-view.js';
 import { advisoryReleaseOfInventory, releaseKeyOf, versionSchemeOf } from './advisory.js';
 import { loadAdvisoryFixes, type AdvisoryRelease } from './advisory-store.js';
@@ -31,6 +31,13 @@ export interface CatalogSyncReport {
 export interface CatalogServiceOptions {
   /** A distribution checked less than this long ago is not checked again (default 60 s). */
   recheckAfterMs?: number;
+  /**
+   * A distribution whose mirror could not be reached or answered with an HTTP error is not tried
+   * again for this long (default 5 minutes), unless a sync is forced: the machines scanned
+   * meanwhile are assessed against the catalog already stored, with the failure as a warning,
+   * instead of each waiting for the same mirror again.
+   */
+  retryFailedAfterMs?: number;
   /** Extra keyrings trusted for sources that name none (default: apt's trusted keyrings). */
   systemKeyrings?: string[];
   /** Progress of a sync, for the CLI. */
@@ -48,6 +55,8 @@ export class CatalogService {
   /** Distribution releases whose advisories views load: those of scanned machines. */
   private readonly advisoryReleases = new Map<string, AdvisoryRelease>();
   private advisoriesLoading?: Promise<void>;
+  /** The last failure of each distribution whose mirror failed it (see retryFailedAfterMs). */
+  private readonly mirrorFailures = new Map<string, { atMs: number; message: string }>();
 
   constructor(private readonly db: PatchwardenDb, private readonly log: Logger, private readonly options: CatalogServiceOptions = {}) {}
 
@@ -87,9 +96,10 @@ export class CatalogService {
         if (known && now - Date.parse(known.syncedAt) < recheckAfter) fresh.add(releaseKey(entry.uri, entry.suite));
       }
     }
-    const toCheck = wanted.filter((e) => !fresh.has(releaseKey(e.uri, e.suite)));
+    const held = force ? new Map<string, string>() : this.heldBackByMirrorFailures(wanted, now);
+    const toCheck = wanted.filter((e) => !fresh.has(releaseKey(e.uri, e.suite)) && !held.has(releaseKey(e.uri, e.suite)));
     const report: CatalogSyncReport = {
-      changed: [], unchanged: [...fresh], errors: [], anyIndexAvailable: false,
+      changed: [], unchanged: [...fresh], errors: [...held.values()], anyIndexAvailable: false,
       definition: await readCatalogDefinition(this.db), packagesStored: 0,
     };
     if (toCheck.length > 0) {
@@ -117,16 +127,50 @@ export class CatalogService {
         report.packagesStored += dist.indexes.reduce((n, index) => n + index.packages.length, 0);
       }
       report.errors.push(...result.errors.map((e) => e.message));
+      this.rememberMirrorFailures(result, Date.now());
       const stamp = new Date().toISOString();
       await touchReleases(this.db, unchanged, stamp);
       report.definition = await storeChangedReleases(this.db, changed, stamp);
       if (changed.length > 0) await this.refreshPatchCatalog(changed, Date.parse(stamp));
       if (changed.length > 0) this.log.info({ changed: report.changed, definitionVersion: report.definition.version }, 'catalog updated');
-      for (const error of report.errors) this.log.warn({ error }, 'catalog source failed');
+      for (const error of result.errors) this.log.warn({ error: error.message }, 'catalog source failed');
     }
+    if (held.size > 0) this.log.debug({ distributions: [...held.keys()] }, 'catalog sources not tried again yet after their mirror failed');
     const stored = await readReleaseValidators(this.db);
     report.anyIndexAvailable = wanted.some((e) => stored.has(releaseKey(e.uri, e.suite)));
     return report;
+  }
+
+  /**
+   * The wanted distributions whose mirror failed them less than retryFailedAfterMs ago, each with
+   * the message that stands for it in this sync's errors.
+   */
+  private heldBackByMirrorFailures(wanted: AptSourceEntry[], nowMs: number): Map<string, string> {
+    const wait = this.options.retryFailedAfterMs ?? 300_000;
+    const held = new Map<string, string>();
+    for (const entry of wanted) {
+      const key = releaseKey(entry.uri, entry.suite);
+      const failure = this.mirrorFailures.get(key);
+      if (!failure || held.has(key) || nowMs - failure.atMs >= wait) continue;
+      const seconds = Math.round((nowMs - failure.atMs) / 1000);
+      held.set(key, `${failure.message} (${seconds} s ago; not tried again before ${new Date(failure.atMs + wait).toISOString()})`);
+    }
+    return held;
+  }
+
+  /**
+   * Notes the distributions whose sync failed for a reason of their mirror (it could not be reached
+   * or answered with an HTTP error), which the next machine would meet the same way, and forgets
+   * those that synced. Other failures (a signature, a hash) are tried again each time: they may
+   * depend on the keys of the machine whose sources are synced, or on a mirror in mid-update.
+   */
+  private rememberMirrorFailures(result: AptSyncOutcome, nowMs: number): void {
+    for (const distribution of result.distributions) this.mirrorFailures.delete(distribution.key);
+    const failed = new Map<string, string[]>();
+    for (const error of result.errors) {
+      if (error.kind === 'network' || error.kind === 'http') failed.set(error.key, [...(failed.get(error.key) ?? []), error.message]);
+    }
+    for (const [key, messages] of failed) this.mirrorFailures.set(key, { atMs: nowMs, message: messages.join('; ') });
   }
 
   /** Security and updates suites publish patches: list them in the patch catalog. */
