@@ -41,10 +41,11 @@ export async function createPostgresDatabase(adminUrl: string, prefix = 'pw_test
       await client.connect();
       try {
         // A pool's end() resolves before its connections have closed (pg-pool ends them without
-        // waiting). Dropping WITH (FORCE) then would end such a session from the server side,
-        // and its client would raise that as an error nobody listens to any more (an uncaught
-        // "terminating connection due to administrator command" in a test that had passed).
-        // So wait a little for the database's own sessions to go; FORCE ends any left over.
+        // waiting; a store's close() waits for them, a test's own pools may not). Dropping WITH
+        // (FORCE) then would end such a session from the server side, and its client would raise
+        // that as an error nobody listens to any more (an uncaught "terminating connection due
+        // to administrator command" in a test that had passed). So wait a little for the
+        // database's own sessions to go; FORCE ends any left over.
         for (let waited = 0; waited < 5_000; waited += 20) {
           const { rows } = await client.query<{ n: number }>(
             "select count(*)::int as n from pg_stat_activity where datname = $1 and backend_type = 'client backend'", [name]);
