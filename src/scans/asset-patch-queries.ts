@@ -207,10 +207,11 @@ const STATE_COUNTS: Readonly<Record<string, { states: string; counts: ReadonlyAr
 
 /**
  * A test of a record's own counts (STATE_COUNTS) standing for "one of the states the record has
- * somewhere passes `matches`": a patch has `Missing` when `fleet_missing_count > 0`, `Installed`
- * when `fleet_installed_count > 0` (null, so false, for patches no machine has a status for); an
- * asset has `Missing` when `missing_patch_count > 0`, and so on. Which states pass is decided by
- * the caller, with the in-memory predicate of its QQL on each state.
+ * somewhere passes the QQL `node`" (over `table`, whose `stateColumn` holds the state): a patch
+ * has `Missing` when `fleet_missing_count > 0`, `Installed` when `fleet_installed_count > 0`
+ * (null, so false, for patches no machine has a status for); an asset has `Missing` when
+ * `missing_patch_count > 0`, and so on. Which states pass is decided here, by the in-memory
+ * predicate of the QQL on each state.
  *
  * Used for a top-level `patchStatus` term on patches or assets, and for an asset havingQuery that
  * reads nothing of a pair but its state. For assets this replaces a search of the machine's
@@ -218,8 +219,11 @@ const STATE_COUNTS: Readonly<Record<string, { states: string; counts: ReadonlyAr
  * as the SDK documents) on the benchmark's store took 115 ms on PostgreSQL and 24 ms on SQLite
  * that way, and with `havingQuery=patchStatus:Missing` 110 and 72 ms.
  */
-function stateCountTest(matches: (state: string) => boolean, alias: string, counts: (typeof STATE_COUNTS)[string]['counts']): Expression<SqlBool> {
-  const tests = counts.filter(([state]) => matches(state)).map(([, count]) => sql<SqlBool>`${sql.ref(`${alias}.${count}`)} > 0`);
+function stateCountTest(
+  node: QqlNode, table: QqlTokenTable<any>, stateColumn: string, alias: string, counts: (typeof STATE_COUNTS)[string]['counts'], now: number,
+): Expression<SqlBool> {
+  const matches = compileQqlToPredicate(node, table, { now });
+  const tests = counts.filter(([state]) => matches({ [stateColumn]: state })).map(([, count]) => sql<SqlBool>`${sql.ref(`${alias}.${count}`)} > 0`);
   if (tests.length === 0) return sql<SqlBool>`1 = 0`;
   return tests.length === 1 ? tests[0] : sql<SqlBool>`(${sql.join(tests, sql` or `)})`;
 }
@@ -386,9 +390,8 @@ export class AssetPatchQueries {
       const token = node.kind === 'term' ? findQqlToken(table, node.token) : undefined;
       const stateCounts = Object.hasOwn(STATE_COUNTS, alias) ? STATE_COUNTS[alias] : undefined;
       if (stateCounts && token?.multiValued?.table === stateCounts.states) {
-        const { column } = (token as QqlMultiValuedToken<any>).multiValued;
-        const matches = compileQqlToPredicate(node, childTokenTable(token as QqlMultiValuedToken<any>), { now });
-        return stateCountTest((state) => matches({ [column]: state }), alias, stateCounts.counts);
+        const stateToken = token as QqlMultiValuedToken<any>;
+        return stateCountTest(node, childTokenTable(stateToken), stateToken.multiValued.column, alias, stateCounts.counts, now);
       }
       if (token && !token.multiValued && alias === PM_VIEWS.patches && this.isCountedOnlyTerm(node, table, now)) {
         return compileQqlToWhere(node, countedTokenTable(table, token), options);
@@ -461,8 +464,7 @@ export class AssetPatchQueries {
     }
     const { havingQuery } = selection;
     if (havingQuery && this.havingReadsOnlyPairStatus(selection)) {
-      const matches = compileQqlToPredicate(havingQuery, this.tokens.patchPairs, { now });
-      query = query.where(stateCountTest((state) => matches({ [PAIR_STATUS_COLUMN]: state }), PM_VIEWS.assets, STATE_COUNTS[PM_VIEWS.assets].counts));
+      query = query.where(stateCountTest(havingQuery, this.tokens.patchPairs, PAIR_STATUS_COLUMN, PM_VIEWS.assets, STATE_COUNTS[PM_VIEWS.assets].counts, now));
     } else if (havingQuery) {
       query = query.where(this.pairSemiJoin('assets', { ...selection, havingQuery }));
     }
