@@ -95,8 +95,8 @@ test(`havingQuery pages and counts are the same whichever way the pairs are join
 
   const ways: Array<[string, PairProbeLimits]> = [
     // A limit of 1 is reached by any match: every havingQuery that matches is joined `exists`.
-    ['exists', { page: 1, count: 1 }],
-    ['in', { page: 1_000_000_000, count: 1_000_000_000 }],
+    ['exists', { patches: { page: 1, count: 1 }, assets: { page: 1, count: 1 } }],
+    ['in', { patches: { page: 1_000_000_000, count: 1_000_000_000 }, assets: { page: 1_000_000_000, count: 1_000_000_000 } }],
     ['default', DEFAULT_PAIR_PROBE_LIMITS],
   ];
   let nonEmpty = 0;
