@@ -5,6 +5,10 @@ import { securityControlsApi } from './st/index.js';
 import { patchManagementApi } from './pm/index.js';
 import { ST_PREFIX } from './st/links.js';
 import { registerTokenRoute } from './token-route.js';
+import { WireRequestError } from './wire-request.js';
+import {
+  MAX_PATH_PARAMETER_LENGTH, MAX_REQUEST_HEAD_BYTES, answerClientError, answerFrameworkError, checkQueryStringEncoding,
+} from './request-line-errors.js';
 
 export interface ServerOptions {
   logger: Logger | false;
@@ -16,13 +20,20 @@ export async function buildServer(services: ConsoleServices, options: ServerOpti
   const app = Fastify({
     loggerInstance: options.logger === false ? undefined : options.logger,
     logger: options.logger === false ? false : undefined,
-    https: options.tls ? { cert: options.tls.cert, key: options.tls.key } : null,
+    https: options.tls ? { cert: options.tls.cert, key: options.tls.key, maxHeaderSize: MAX_REQUEST_HEAD_BYTES } : null,
+    http: { maxHeaderSize: MAX_REQUEST_HEAD_BYTES },
     bodyLimit: 10 * 1024 * 1024,
-    routerOptions: { caseSensitive: false, ignoreTrailingSlash: true },
+    routerOptions: { caseSensitive: false, ignoreTrailingSlash: true, maxParamLength: MAX_PATH_PARAMETER_LENGTH },
+    frameworkErrors: answerFrameworkError,
+    clientErrorHandler: answerClientError,
   } as any) as unknown as FastifyInstance;
+
+  // Every route, after its authentication: a query string that does not decode is refused.
+  app.addHook('preValidation', async (request) => checkQueryStringEncoding(request));
 
   // Outside the API scopes (which format their own errors): never leak internal messages.
   app.setErrorHandler((error: FastifyError, request, reply) => {
+    if (error instanceof WireRequestError) return reply.code(error.status).send({ message: error.message, field: error.field });
     if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) return reply.code(error.statusCode).send({ message: error.message });
     request.log.error({ err: error }, 'request failed');
     return reply.code(500).send({ message: 'internal error; the console log has the details' });

@@ -49,6 +49,7 @@ export class LenientFields {
     const text = String(value).trim();
     // PostgreSQL cannot store U+0000 in text: refuse it here rather than fail with a 500 there.
     if (text.includes('\u0000')) throw new WireRequestError(name, `${name} must not contain NUL (U+0000) characters`);
+    if (hasUnpairedSurrogate(text)) throw new WireRequestError(name, UNPAIRED_SURROGATE(name));
     if (options.required && text === '') throw new WireRequestError(name, `${name} must not be empty`);
     const max = options.maxLength ?? 1024;
     if (text.length > max) throw new WireRequestError(name, `${name} must be at most ${max} characters`);
@@ -82,6 +83,10 @@ export class LenientFields {
     if (parsed === undefined && typeof value === 'string' && /^\s*-?\d+\s*$/.test(value)) {
       throw new WireRequestError(name, `${name} must be between ${options.min} and ${options.max}; got ${truncate(value.trim())}`);
     }
+    if (parsed === undefined && typeof value === 'number' && Number.isInteger(value)) {
+      // A JSON number beyond 2^53 (1e20, 9007199254740993): whole, but out of any range here.
+      throw new WireRequestError(name, `${name} must be between ${options.min} and ${options.max}; got ${truncate(String(value))}`);
+    }
     if (parsed === undefined) throw new WireRequestError(name, `${name} must be a whole number; got ${truncate(JSON.stringify(value))}`);
     if (parsed < options.min || parsed > options.max) {
       throw new WireRequestError(name, `${name} must be between ${options.min} and ${options.max}; got ${parsed}`);
@@ -99,6 +104,7 @@ export class LenientFields {
       if (typeof item !== 'string' || item.trim() === '') throw new WireRequestError(name, `${name}[${i}] must be a non-empty string`);
       if (item.length > 255) throw new WireRequestError(name, `${name}[${i}] must be at most 255 characters`);
       if (item.includes('\u0000')) throw new WireRequestError(name, `${name}[${i}] must not contain NUL (U+0000) characters`);
+      if (hasUnpairedSurrogate(item)) throw new WireRequestError(name, UNPAIRED_SURROGATE(`${name}[${i}]`));
       return item.trim();
     });
   }
@@ -149,6 +155,17 @@ function isCalendarDate(ymd: string): boolean {
   probe.setUTCFullYear(year, month - 1, day);
   return probe.getUTCFullYear() === year && probe.getUTCMonth() === month - 1 && probe.getUTCDate() === day;
 }
+
+/**
+ * Text holding half of a UTF-16 surrogate pair: JSON can carry it (`"\ud800"`), but it is no
+ * character, and every store and encoder would turn it into U+FFFD, so the stored text would
+ * differ from what was accepted.
+ */
+export function hasUnpairedSurrogate(text: string): boolean {
+  return /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(text);
+}
+
+const UNPAIRED_SURROGATE = (name: string) => `${name} must be valid Unicode text; it holds an unpaired UTF-16 surrogate (half of a character)`;
 
 function truncate(text: string): string {
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;

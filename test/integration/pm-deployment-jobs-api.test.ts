@@ -694,7 +694,9 @@ test(`create_job validation: each rule answers 400 naming the field and stores n
     assertPmError(await c.request('POST', CREATE), 400, /name is required/);
     assertPmError(await c.request('POST', CREATE, { body: [sdkCreateBody()] }), 400, /JSON object/);
     assertPmError(await c.request('POST', CREATE, { rawBody: '{"name": "J",', headers: { 'content-type': 'application/json' } }), 400, /not valid JSON/);
-    assertPmError(await c.request('POST', CREATE, { rawBody: 'name=J', headers: { 'content-type': 'text/plain' } }), 400, /JSON object/);
+    // text/plain, even holding JSON, is no JSON body: 415 like any other type.
+    assertPmError(await c.request('POST', CREATE, { rawBody: 'name=J', headers: { 'content-type': 'text/plain' } }), 415, /unsupported Content-Type "text\/plain"/);
+    assertPmError(await c.request('POST', CREATE, { rawBody: JSON.stringify(sdkCreateBody()), headers: { 'content-type': 'text/plain' } }), 415);
     assertPmError(await c.request('POST', CREATE, { rawBody: '<job/>', headers: { 'content-type': 'application/xml' } }), 415);
   });
 

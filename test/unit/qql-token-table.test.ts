@@ -62,12 +62,17 @@ test('pmQqlErrorResponse gives the PM API 400 body with position, found and expe
     caught = error;
   }
   assert.ok(caught instanceof QqlError);
+  const before = Date.now();
   const response = pmQqlErrorResponse(caught, 'query');
   assert.equal(response.statusCode, 400);
+  // Like every other `_error`, stamped with the time in epoch milliseconds.
+  const { timestamp } = response.body._error;
+  assert.ok(Number.isInteger(timestamp) && timestamp >= before && timestamp <= Date.now(), `timestamp ${timestamp}`);
   assert.deepEqual(response.body, {
     _error: {
       errorCode: PmErrorCode.InvalidQuery,
       message: `query: ${caught.message}`,
+      timestamp,
       qql: { parameter: 'query', position: 28, found: 'scroe', expected: caught.expected, token: 'scroe' },
     },
   });

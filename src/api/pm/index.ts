@@ -56,6 +56,10 @@ export async function patchManagementApi(app: FastifyInstance, services: Console
     }
   });
 
+  // The SDK sends JSON or nothing: a text/plain body (even one holding JSON) gets the 415 that
+  // every other type does, not a complaint that it is no JSON object.
+  app.removeContentTypeParser('text/plain');
+
   // Routes below are relative to the /pm prefix.
   app.get('/v1/details', async () => ({ appVersion: services.productVersion }));
   registerDeploymentJobRoutes(app, services);

@@ -10,6 +10,8 @@ export interface PmQqlErrorBody {
   _error: {
     errorCode: string;
     message: string;
+    /** Epoch milliseconds, as in every other `_error`. */
+    timestamp: number;
     qql: {
       parameter?: string;
       position: number;
@@ -30,5 +32,5 @@ export function pmQqlErrorResponse(error: QqlError, parameter?: string): { statu
   if (parameter !== undefined) qql.parameter = parameter;
   if (error.token !== undefined) qql.token = error.token;
   const message = parameter === undefined ? error.message : `${parameter}: ${error.message}`;
-  return { statusCode: 400, body: { _error: { errorCode: PmErrorCode.InvalidQuery, message, qql } } };
+  return { statusCode: 400, body: { _error: { errorCode: PmErrorCode.InvalidQuery, message, timestamp: Date.now(), qql } } };
 }
