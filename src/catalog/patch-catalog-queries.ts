@@ -147,6 +147,31 @@ export class PatchCatalogQueries {
     return row ? catalogPatchFromRow(row) : undefined;
   }
 
+  /**
+   * Per product (a patch's source package, in name order): the QIDs, ascending, of its patches of
+   * one of `severities` (vendor severity) that at least one machine is missing. Patches installed
+   * everywhere, or applying to no machine, count for nothing.
+   */
+  async activeQidsByProduct(severities: readonly string[]): Promise<Array<{ product: string; qids: number[] }>> {
+    if (severities.length === 0) return [];
+    const rows = await this.db.kysely.selectFrom('patch_status_counts as c')
+      .innerJoin('patches as p', 'p.id', 'c.patch_id')
+      .innerJoin('patch_qids as q', 'q.patch_id', 'c.patch_id')
+      .select(['p.source_name as product', 'q.qid'])
+      .distinct()
+      .where('c.missing_count', '>', 0)
+      .where('p.vendor_severity', 'in', [...severities])
+      .orderBy('p.source_name').orderBy('q.qid')
+      .execute();
+    const byProduct: Array<{ product: string; qids: number[] }> = [];
+    for (const row of rows) {
+      const last = byProduct[byProduct.length - 1];
+      if (last?.product === row.product) last.qids.push(Number(row.qid));
+      else byProduct.push({ product: row.product, qids: [Number(row.qid)] });
+    }
+    return byProduct;
+  }
+
   /** The vulnerabilities with these QIDs, ascending; unknown QIDs are simply absent. */
   async vulnerabilitiesByQid(qids: readonly number[]): Promise<VulnerabilityRecord[]> {
     const records: VulnerabilityRecord[] = [];

@@ -13,6 +13,7 @@ import {
   assertAssets, assertCatalogPatches, assertCount, assertPatches, assertPmError, assertQqlError, assertVulnerabilities,
   fixturePatchId, insertAssets, insertPatches, pageThrough,
 } from '../support/pm-patch-asset-assertions.js';
+import { recountPatchStatus } from '../../src/scans/patch-status-counts.js';
 
 const PATCHES = '/pm/v2/patches';
 const ASSETS = '/pm/v1/assets';
@@ -397,6 +398,50 @@ describe('PM patches and assets of a known fleet', () => {
       assert.equal(response.status, 200, response.text);
       assert.deepEqual(response.json, [{ product: ['curl'] }]);
       assertPmError(await c.request('GET', '/pm/v1/patchcatalog/patch/00000000-0000-0000-0000-000000000000/products'), 404, /no patch/);
+    });
+
+    it('GET /pm/v1/patchcatalog/patch/products/vulnerability/count counts, per product, the QIDs some machine still misses', async () => {
+      const counts = async (query: string) => {
+        const response = await c.request('GET', `/pm/v1/patchcatalog/patch/products/vulnerability/count${query}`);
+        assert.equal(response.status, 200, response.text);
+        assert.ok(Array.isArray(response.json), response.text);
+        // The client's ProductVulnCount takes these keys (it adds `severity` itself): exactly these.
+        for (const entry of response.json) {
+          assert.deepEqual(Object.keys(entry).sort(), ['name', 'patchableQIDCount', 'patchableQIDs', 'totalQIDCount', 'totalQIDs', 'type']);
+        }
+        return response.json as Array<Record<string, unknown>>;
+      };
+      // More QIDs for the test: curl (Important) is missing on web2; bash (Low) is installed everywhere.
+      const extra = [{ patch_id: id.curl, qid: 100011 }, { patch_id: id.curl, qid: 100010 }, { patch_id: id.bash, qid: 100012 }];
+      await c.running.db.kysely.insertInto('patch_qids').values(extra).execute();
+      try {
+        const openssl = { name: 'openssl', totalQIDCount: 1, patchableQIDCount: 1, type: 'Application', patchableQIDs: '100001', totalQIDs: '100001' };
+        const curl = { name: 'curl', totalQIDCount: 2, patchableQIDCount: 2, type: 'Application', patchableQIDs: '100010,100011', totalQIDs: '100010,100011' };
+        // As the client sends it: one severity a call, tagUUIDs empty. The linux patch is Critical
+        // with QIDs too, but installed (pending a reboot) on its one machine: not counted.
+        assert.deepEqual(await counts('?severityList=Critical&tagUUIDs='), [openssl]);
+        assert.deepEqual(await counts('?severityList=Important'), [curl]);
+        assert.deepEqual(await counts('?severityList=Low'), [], 'bash is installed wherever it applies');
+        assert.deepEqual(await counts('?severityList=None'), []);
+        // Several severities, or none (all): most QIDs first.
+        assert.deepEqual(await counts('?severityList=critical%2CIMPORTANT'), [curl, openssl]);
+        assert.deepEqual(await counts(''), [curl, openssl]);
+        // Assets carry no tags: a tag filter keeps nothing.
+        assert.deepEqual(await counts('?severityList=Critical&tagUUIDs=22222222-3333-4444-5555-666666666666'), []);
+        // The kernel is counted as the operating system once a machine misses it.
+        await c.running.db.kysely.updateTable('asset_patch_status').set({ state: 'Missing' })
+          .where('machine_id', '=', machines.web1.machineId).where('patch_id', '=', id.linux).execute();
+        await recountPatchStatus(c.running.db.kysely);
+        assert.deepEqual(await counts('?severityList=Critical'), [
+          { name: 'linux', totalQIDCount: 2, patchableQIDCount: 2, type: 'OS', patchableQIDs: '100002,100003', totalQIDs: '100002,100003' }, openssl,
+        ]);
+        assertPmError(await c.request('GET', '/pm/v1/patchcatalog/patch/products/vulnerability/count?severityList=Urgent'), 400, /severityList: "Urgent" is not a vendor severity/);
+      } finally {
+        await c.running.db.kysely.updateTable('asset_patch_status').set({ state: 'InstalledPendingReboot' })
+          .where('machine_id', '=', machines.web1.machineId).where('patch_id', '=', id.linux).execute();
+        await recountPatchStatus(c.running.db.kysely);
+        await c.running.db.kysely.deleteFrom('patch_qids').where('qid', 'in', extra.map((row) => row.qid)).execute();
+      }
     });
   });
 });

@@ -1,7 +1,7 @@
 /**
  * The patch catalog of the Patch Management API (spec §2.13): catalog entries by patch UUID, the
- * binary packages of a Linux patch, and the products a patch updates (for a Linux patch, its
- * source package).
+ * binary packages of a Linux patch, the products a patch updates (for a Linux patch, its source
+ * package), and the count of each product's vulnerabilities on the fleet.
  */
 import type { FastifyInstance } from 'fastify';
 import type { ConsoleServices } from '../console-services.js';
@@ -9,9 +9,10 @@ import { LenientFields, WireRequestError } from '../wire-request.js';
 import { compileQqlToPredicate } from '../../qql/index.js';
 import { PatchCatalogQueries, type CatalogPatchDetails } from '../../catalog/patch-catalog-queries.js';
 import {
-  CATALOG_PATCH_WIRE_KEYS, PmCatalogPatch, PmPatchPackage, PmPatchProducts, type PmCatalogPatchWire, type PmPatchPackageWire,
+  CATALOG_PATCH_WIRE_KEYS, PmCatalogPatch, PmPatchPackage, PmPatchProducts, PmProductVulnCount, type PmCatalogPatchWire, type PmPatchPackageWire,
+  type PmProductVulnCountWire,
 } from './pm-wire-models.js';
-import { PATCH_PACKAGE_QQL_TOKENS } from './patch-qql-tokens.js';
+import { PATCH_PACKAGE_QQL_TOKENS, VENDOR_SEVERITIES } from './patch-qql-tokens.js';
 import { answeringQqlErrors, pickAttributes, readAttributes, readQqlParameter } from './patch-routes.js';
 import { PmErrorCode, PmRequestError } from './pm-errors.js';
 import { RECORD_LIMIT } from './search-after.js';
@@ -47,6 +48,38 @@ export function catalogPatchToWire(patch: CatalogPatchDetails): PmCatalogPatchWi
     isEsuPatch: false,
     supersededBy: [],
     bulletin: patch.bulletin,
+  };
+}
+
+/** Source packages that are the operating system's kernel rather than an application on it. */
+const KERNEL_SOURCE = /^(linux|kernel)(-|$)/;
+
+/**
+ * `severityList`: one vendor severity as the client sends it (`Critical`), or several joined by
+ * commas; absent means all of them.
+ */
+function readSeverityList(fields: LenientFields): string[] {
+  const text = fields.string('severityList', { maxLength: 200 });
+  if (text === undefined) return [...VENDOR_SEVERITIES];
+  const severities = new Set<string>();
+  for (const word of text.split(',').map((part) => part.trim()).filter((part) => part !== '')) {
+    const severity = VENDOR_SEVERITIES.find((s) => s.toLowerCase() === word.toLowerCase());
+    if (!severity) throw new WireRequestError('severityList', `severityList: "${word.slice(0, 40)}" is not a vendor severity; use ${VENDOR_SEVERITIES.join(', ')}`);
+    severities.add(severity);
+  }
+  return severities.size > 0 ? [...severities] : [...VENDOR_SEVERITIES];
+}
+
+/**
+ * A product's vulnerabilities on the fleet: its QIDs that some machine still has, through a
+ * missing patch. A vulnerability is found only through the patch that fixes it, so every one
+ * counted is patchable.
+ */
+function productVulnCountToWire(product: string, qids: readonly number[]): PmProductVulnCountWire {
+  const list = qids.join(',');
+  return {
+    name: product, totalQIDCount: qids.length, patchableQIDCount: qids.length,
+    type: KERNEL_SOURCE.test(product) ? 'OS' : 'Application', patchableQIDs: list, totalQIDs: list,
   };
 }
 
@@ -93,6 +126,17 @@ export function registerPatchCatalogRoutes(app: FastifyInstance, services: Conso
       .sort((a, b) => (a.packageName === b.packageName ? (a.architecture < b.architecture ? -1 : 1) : a.packageName < b.packageName ? -1 : 1));
     return packages.slice(pageNumber * pageSize, (pageNumber + 1) * pageSize);
   }));
+
+  app.get('/v1/patchcatalog/patch/products/vulnerability/count', { schema: { response: { 200: { type: 'array', items: PmProductVulnCount } } } }, async (request) => {
+    const fields = new LenientFields(request.query, 'query');
+    const severities = readSeverityList(fields);
+    // Assets carry no tags yet: a tag filter keeps no machine.
+    const tagUuids = (fields.string('tagUUIDs', { maxLength: 100_000 }) ?? '').split(',').map((part) => part.trim()).filter((part) => part !== '');
+    if (tagUuids.length > 0) return [];
+    const products = await catalog.activeQidsByProduct(severities);
+    return products.map(({ product, qids }) => productVulnCountToWire(product, qids))
+      .sort((a, b) => b.totalQIDCount - a.totalQIDCount || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  });
 
   app.get('/v1/patchcatalog/patch/:patchId/products', { schema: { response: { 200: { type: 'array', items: PmPatchProducts } } } }, async (request) => {
     const patchId = String((request.params as { patchId: string }).patchId ?? '').trim();

@@ -16,7 +16,7 @@ import type { PatchPackageRef } from '../../catalog/patch-catalog-queries.js';
 type PatchColumn = keyof PmPatchViewRow;
 const column = (name: PatchColumn): PatchColumn => name;
 
-const VENDOR_SEVERITIES = ['Critical', 'Important', 'Moderate', 'Low', 'None'] as const;
+export const VENDOR_SEVERITIES = ['Critical', 'Important', 'Moderate', 'Low', 'None'] as const;
 
 /** Tokens common to both views; `patchStatus` differs (see below). */
 const COMMON_PATCH_TOKENS: QqlTokenDefinition[] = [

@@ -148,6 +148,21 @@ export type PmPatchPackageWire = Static<typeof PmPatchPackage>;
 /** `GET /pm/v1/patchcatalog/patch/{id}/products`: one entry naming the patch's products. */
 export const PmPatchProducts = Type.Object({ product: Type.Array(Type.String()) });
 
+/**
+ * `GET /pm/v1/patchcatalog/patch/products/vulnerability/count` (qualysdk `ProductVulnCount.py`,
+ * whose other field, `severity`, the client adds itself): one product and its vulnerabilities.
+ * The QID lists are QIDs joined by commas.
+ */
+export const PmProductVulnCount = Type.Object({
+  name: Type.String(),
+  totalQIDCount: Type.Integer(),
+  patchableQIDCount: Type.Integer(),
+  type: Type.String(),
+  patchableQIDs: Type.String(),
+  totalQIDs: Type.String(),
+});
+export type PmProductVulnCountWire = Static<typeof PmProductVulnCount>;
+
 export const PmPatchCount = Type.Object({ patches: Type.Object({ count: Type.Integer() }) });
 /** Not in any qualysdk release; the shape mirrors the patch count (spec §2.15, inferred). */
 export const PmAssetCount = Type.Object({ assets: Type.Object({ count: Type.Integer() }) });
