@@ -82,6 +82,8 @@ export interface PmAssetViewRow {
   os_identifier: string | null;
   architecture: string | null;
   platform: string;
+  /** Patch management status: `Enabled` for every managed machine. */
+  status: string;
   /** ISO-8601 text written by `toISOString()`, or null if never scanned. */
   last_scanned_at: string | null;
   missing_patch_count: number;
@@ -177,7 +179,7 @@ export function withPmViews(
       ? sql<PmPatchArchitectureViewRow>`(select p.id as patch_id, a.architecture from patches p cross join lateral jsonb_array_elements_text(p.architectures::jsonb) as a(architecture))`
       : sql<PmPatchArchitectureViewRow>`(select p.id as patch_id, a.value as architecture from patches p, json_each(p.architectures) as a)`),
     pm_assets: () => sql<PmAssetViewRow>`(select m.id as machine_id, m.asset_uuid, m.name, m.os_name,
-        m.os_identifier, m.architecture, cast('Linux' as text) as platform, m.last_scanned_at,
+        m.os_identifier, m.architecture, cast('Linux' as text) as platform, cast('Enabled' as text) as status, m.last_scanned_at,
         coalesce(c.missing_count, 0) as missing_patch_count, coalesce(c.installed_count, 0) as installed_patch_count
       from machines m left join machine_patch_counts c on c.machine_id = m.id where m.asset_uuid is not null)`,
     pm_asset_tags: () => sql<PmAssetTagViewRow>`(select m.id as machine_id, m.name as tag_id, m.name as tag_name

@@ -228,6 +228,10 @@ describe('PM patches and assets of a known fleet', () => {
       assert.equal(await count('platform=Linux&query=vendorSeverity%3ACritical&havingQuery=name%3Aweb2'), 1);
       assert.equal(await count('platform=Linux&query=patchStatus%3AMissing&havingQuery=name%3A%60web1%60'), 2);
       assert.equal(await count('platform=Linux&query=&havingQuery='), 6, 'empty values are absent');
+      // The spec's documented asset example `status:Enabled` as a havingQuery: patches some managed machine has.
+      assert.equal(await count('platform=Linux&havingQuery=status%3AEnabled'), 5, 'vim applies to no machine');
+      assert.equal(await count('platform=Linux&havingQuery=status%3ADisabled'), 0);
+      assert.equal(await count('platform=Linux&query=vendorSeverity%3ACritical&havingQuery=status%3AEnabled+and+name%3Aweb2'), 1);
       assertQqlError(await c.request('GET', '/pm/v1/patches/count?platform=Linux&query=vendorSeverity%3A'), 'query', 15, 'end of query');
     });
   });
@@ -251,6 +255,7 @@ describe('PM patches and assets of a known fleet', () => {
       assert.equal(db1.platform, 'Linux');
       assert.deepEqual(db1.tags, []);
       assert.deepEqual(db1.interfaces, []);
+      assert.deepEqual(response.json.map((a) => a.status), ['Enabled', 'Enabled', 'Enabled']);
     });
 
     it('filters with asset QQL in query and patch QQL in havingQuery', async () => {
@@ -266,6 +271,10 @@ describe('PM patches and assets of a known fleet', () => {
         [{ query: 'lastScanDate<2025-02-15' }, ['web1', 'web2']],
         [{ query: 'tags.name:Servers' }, []],
         [{ query: `id:\`${machines.web2.assetUuid}\`` }, ['web2']],
+        // The documented `status:Enabled`: every managed machine.
+        [{ query: 'status:Enabled' }, ['db1', 'web1', 'web2']],
+        [{ query: 'status:Disabled' }, []],
+        [{ query: 'status:enabled and name:db' }, ['db1']],
         [{ havingQuery: 'vendorSeverity:Critical' }, ['web1', 'web2']],
         [{ havingQuery: 'vendorSeverity:Critical and patchStatus:Installed' }, ['web1']],
         [{ havingQuery: 'cve:`CVE-2023-0005`' }, ['db1', 'web2']],
@@ -296,6 +305,8 @@ describe('PM patches and assets of a known fleet', () => {
       assert.equal(await count('platform=Windows'), 0);
       assert.equal(await count('query=name%3Aweb'), 2);
       assert.equal(await count('havingQuery=patchStatus%3AMissing+and+vendorSeverity%3AImportant'), 1);
+      assert.equal(await count('query=status%3AEnabled'), 3);
+      assert.equal(await count('query=status%3ADisabled'), 0);
       assertQqlError(await c.request('GET', '/pm/v1/assets/count?query=name%3A%28'), 'query', 6, 'end of query');
     });
   });

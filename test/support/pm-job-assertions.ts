@@ -230,6 +230,7 @@ export interface PmErrorWire {
   _error: {
     errorCode: string;
     message: string;
+    timestamp?: number;
     field?: string;
     qql?: { parameter?: string; position: number; found: string; expected: string; token?: string };
   };

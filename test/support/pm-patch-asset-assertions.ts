@@ -66,14 +66,14 @@ const pmInterface = objectWith({ interfaceName: str, macAddress: str, address: s
 /** `Asset`. */
 export const ASSET_FIELDS: Record<string, Check> = {
   id: guid, name: nonEmptyStr, operatingSystem: nonEmptyStr, version: neverSent, platform: oneOf('Linux', 'Windows'),
-  osIdentifier: nonEmptyStr, tags: listOf(str), interfaces: listOf(pmInterface), scanStatus: neverSent, status: neverSent,
+  osIdentifier: nonEmptyStr, tags: listOf(str), interfaces: listOf(pmInterface), scanStatus: neverSent, status: oneOf('Enabled'),
   statusCode: neverSent, installedPatchCount: count, missingPatchCount: count, nonSupersededMissingPatchCount: count,
   activatedModules: neverSent, lastLoggedOnUser: neverSent, scanDateTime: epochMs, statusDateTime: neverSent,
   hardware: neverSent, hardware_model: neverSent, hardware_manufacturer: neverSent, architecture: nonEmptyStr,
   osNotSupportedForModules: neverSent,
 };
 /** Keys a full Asset always carries (operatingSystem, osIdentifier, architecture, scanDateTime only when known). */
-export const ASSET_REQUIRED_KEYS = ['id', 'name', 'platform', 'tags', 'interfaces', 'installedPatchCount', 'missingPatchCount', 'nonSupersededMissingPatchCount'];
+export const ASSET_REQUIRED_KEYS = ['id', 'name', 'platform', 'tags', 'interfaces', 'status', 'installedPatchCount', 'missingPatchCount', 'nonSupersededMissingPatchCount'];
 
 /** `CatalogPatch`. */
 export const CATALOG_PATCH_FIELDS: Record<string, Check> = {

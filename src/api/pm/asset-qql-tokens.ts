@@ -5,13 +5,18 @@
  * Documented tokens (spec §4): `name`, `tags.name`; the others mirror the Asset response fields.
  * `lastScanDate` is another name for `scanDateTime`. Assets carry no tags yet, so `tags.name` and
  * `tags.id` parse but match no asset. `patchStatus:Missing` selects assets with at least one
- * missing patch (the SDK documents `get_assets(query="patchStatus:Missing")`).
+ * missing patch (the SDK documents `get_assets(query="patchStatus:Missing")`). `status` is the
+ * asset's patch management status, `Enabled` for every machine the console manages (the spec's
+ * documented `status:Enabled`); `Disabled` is valid and matches none yet.
  */
 import { defineQqlTokenTable, type QqlTokenTable } from '../../qql/index.js';
 import { PM_VIEWS, type PmAssetViewRow } from '../../scans/asset-patch-queries.js';
 
 type AssetColumn = keyof PmAssetViewRow;
 const column = (name: AssetColumn): AssetColumn => name;
+
+/** What every asset's `status` says: the console manages every machine it has scanned. */
+export const ASSET_STATUS = 'Enabled';
 
 export const ASSET_QQL_TOKENS: QqlTokenTable = defineQqlTokenTable({
   entity: 'asset',
@@ -24,6 +29,7 @@ export const ASSET_QQL_TOKENS: QqlTokenTable = defineQqlTokenTable({
     { name: 'osIdentifier', type: 'string', column: column('os_identifier') },
     { name: 'architecture', type: 'string', column: column('architecture') },
     { name: 'platform', type: 'enum', column: column('platform'), enumValues: ['Windows', 'Linux'] },
+    { name: 'status', type: 'enum', column: column('status'), enumValues: ['Enabled', 'Disabled'], description: 'patch management status' },
     { name: 'missingPatchCount', type: 'number', column: column('missing_patch_count') },
     { name: 'nonSupersededMissingPatchCount', type: 'number', column: column('missing_patch_count') },
     { name: 'installedPatchCount', type: 'number', column: column('installed_patch_count') },

@@ -15,7 +15,7 @@ import type { ConsoleServices } from '../console-services.js';
 import { LenientFields, WireRequestError } from '../wire-request.js';
 import { AssetPatchQueries, type AssetRecord } from '../../scans/asset-patch-queries.js';
 import { ASSET_WIRE_KEYS, PmAsset, PmAssetCount, PmAssetUuidMapping, type PmAssetUuidMappingWire, type PmAssetWire } from './pm-wire-models.js';
-import { ASSET_QQL_TOKENS } from './asset-qql-tokens.js';
+import { ASSET_QQL_TOKENS, ASSET_STATUS } from './asset-qql-tokens.js';
 import { PATCH_PAIR_QQL_TOKENS, PATCH_QQL_TOKENS } from './patch-qql-tokens.js';
 import { answeringQqlErrors, pickAttributes, readListingRequest, readQqlParameter } from './patch-routes.js';
 import { pageLimit, readSearchAfter, recordLimitExceeded, RECORD_LIMIT, sendSearchAfter } from './search-after.js';
@@ -33,6 +33,7 @@ export function assetToWire(asset: AssetRecord): PmAssetWire {
     platform: asset.platform,
     tags: [],
     interfaces: [],
+    status: ASSET_STATUS,
   };
   if (asset.operatingSystem !== null) wire.operatingSystem = asset.operatingSystem;
   if (asset.osIdentifier !== null) wire.osIdentifier = asset.osIdentifier;

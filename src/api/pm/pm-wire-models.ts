@@ -58,6 +58,8 @@ export const PATCH_WIRE_KEYS = [
 /**
  * `Asset` (qualysdk `PMAsset.py`): one scanned machine with its current patch status. `tags` holds
  * tag-id strings (the client wraps each as `Tag(id=...)`); `interfaces` PMInterface objects.
+ * `status` is whether patch management is on for the asset: `Enabled` for every machine the
+ * console manages (nothing turns it off yet).
  */
 export const PmAsset = Type.Object({
   id: Type.Optional(Type.String()),
@@ -77,6 +79,7 @@ export const PmAsset = Type.Object({
   nonSupersededMissingPatchCount: Type.Optional(Type.Integer()),
   scanDateTime: Type.Optional(Type.Integer()),
   architecture: Type.Optional(Type.String()),
+  status: Type.Optional(Type.String()),
 });
 export type PmAssetWire = Static<typeof PmAsset>;
 
