@@ -449,9 +449,10 @@ export function validateDeploymentJobDraft(draft: DeploymentJobDraft, checkQqlTe
     linkedJobId = draft.linkedJobId.trim().toLowerCase();
     if (!GUID.test(linkedJobId)) invalid('linkedJobId', `linkedJobId must be the id (a GUID) of an existing job; got ${JSON.stringify(draft.linkedJobId)}`);
   }
-  const linkedJobReferenceCount = inRange('linkedJobReferenceCount', draft.linkedJobReferenceCount, 0, 1_000_000);
+  // The console counts the jobs linking to a job itself; a count sent by a client is checked
+  // (clients send it, as the create body lists it) and otherwise not used.
+  inRange('linkedJobReferenceCount', draft.linkedJobReferenceCount, 0, 1_000_000);
   return {
-    name, description, platform, type, status, schedule, patches, targets, options, coAuthorUserIds, linkedJobId,
-    linkedJobReferenceCount, messages, notification,
+    name, description, platform, type, status, schedule, patches, targets, options, coAuthorUserIds, linkedJobId, messages, notification,
   };
 }

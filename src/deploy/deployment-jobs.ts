@@ -120,8 +120,8 @@ export interface DeploymentJobDefinition {
   options: JobDeploymentOptions;
   /** Users (ids of this console) who may change the job besides its owner. */
   coAuthorUserIds: number[];
+  /** A job this one is linked to; it cannot be deleted while this one links to it. */
   linkedJobId?: string;
-  linkedJobReferenceCount?: number;
   messages: JobUserMessages;
   notification?: JobNotification;
 }
@@ -137,6 +137,8 @@ export interface DeploymentJob extends DeploymentJobDefinition {
   id: string;
   created: JobChange;
   updated: JobChange;
+  /** How many jobs link to this one (their `linkedJobId`), counted when read. */
+  linkedJobReferenceCount: number;
 }
 
 export const JOB_SORT_FIELDS = ['name', 'status', 'platform', 'type', 'scheduleType', 'startDateTime', 'created', 'updated'] as const;
@@ -254,14 +256,15 @@ function rowFromJob(job: DeploymentJob): DeploymentJobsTable {
     opportunistic_downloads: flag(options.opportunisticDownloads), suppress_reboots: flag(options.suppressReboots),
     minimize_window: flag(options.minimizeWindow), timeout: options.timeout, timeout_unit: options.timeoutUnit,
     download_randomize_time: options.downloadRandomizeTime ?? null, download_randomize_time_unit: options.downloadRandomizeTimeUnit ?? null,
-    linked_job_id: job.linkedJobId ?? null, linked_job_reference_count: job.linkedJobReferenceCount ?? null,
+    // The reference count is counted when read (migration 0003's column is no longer written).
+    linked_job_id: job.linkedJobId ?? null, linked_job_reference_count: null,
     user_messages: JSON.stringify(job.messages), notification: job.notification ? JSON.stringify(job.notification) : null,
     created_by_user_id: job.created.userId, created_by_user_name: job.created.userName, created_ms: job.created.ms,
     updated_by_user_id: job.updated.userId, updated_by_user_name: job.updated.userName, updated_ms: job.updated.ms,
   };
 }
 
-function jobFromRow(row: DeploymentJobsTable, coAuthorUserIds: number[]): DeploymentJob {
+function jobFromRow(row: DeploymentJobsTable, coAuthorUserIds: number[], linkedJobReferenceCount: number): DeploymentJob {
   return {
     id: row.id, name: row.name, description: row.description, platform: row.platform as JobPlatform, type: row.job_type as JobType,
     status: row.status as JobStatus,
@@ -292,7 +295,7 @@ function jobFromRow(row: DeploymentJobsTable, coAuthorUserIds: number[]): Deploy
       downloadRandomizeTime: optional(row.download_randomize_time),
       downloadRandomizeTimeUnit: optional(row.download_randomize_time_unit) as JobTimeUnit | undefined,
     },
-    coAuthorUserIds, linkedJobId: optional(row.linked_job_id), linkedJobReferenceCount: optional(row.linked_job_reference_count),
+    coAuthorUserIds, linkedJobId: optional(row.linked_job_id), linkedJobReferenceCount,
     messages: JSON.parse(row.user_messages) as JobUserMessages,
     notification: row.notification === null ? undefined : JSON.parse(row.notification) as JobNotification,
     created: { ms: Number(row.created_ms), userId: row.created_by_user_id, userName: row.created_by_user_name },
@@ -320,7 +323,7 @@ export class DeploymentJobService {
     }
     const now = Date.now();
     const change: JobChange = { ms: now, userId: owner.id, userName: owner.username };
-    const job: DeploymentJob = { ...definition, id: randomUUID(), created: change, updated: change };
+    const job: DeploymentJob = { ...definition, id: randomUUID(), created: change, updated: change, linkedJobReferenceCount: 0 };
     await this.db.kysely.transaction().execute(async (trx) => {
       if (definition.coAuthorUserIds.length > 0) {
         const found = await trx.selectFrom('users').select('id').where('id', 'in', definition.coAuthorUserIds).execute();
@@ -343,7 +346,8 @@ export class DeploymentJobService {
     if (!isGuidText(id)) return undefined;
     const row = await this.db.kysely.selectFrom('deployment_jobs').selectAll().where('id', '=', id.toLowerCase()).executeTakeFirst();
     if (!row) return undefined;
-    return jobFromRow(row, (await this.coAuthorsOf([row.id])).get(row.id) ?? []);
+    const [coAuthors, references] = await Promise.all([this.coAuthorsOf([row.id]), this.referenceCountsOf([row.id])]);
+    return jobFromRow(row, coAuthors.get(row.id) ?? [], references.get(row.id) ?? 0);
   }
 
   /**
@@ -372,20 +376,47 @@ export class DeploymentJobService {
       }
     }
     const rows = await page.orderBy('id').limit(query.pageSize).offset(offset).execute();
-    const coAuthors = await this.coAuthorsOf(rows.map((row) => row.id));
-    return rows.map((row) => jobFromRow(row, coAuthors.get(row.id) ?? []));
+    const ids = rows.map((row) => row.id);
+    const [coAuthors, references] = await Promise.all([this.coAuthorsOf(ids), this.referenceCountsOf(ids)]);
+    return rows.map((row) => jobFromRow(row, coAuthors.get(row.id) ?? [], references.get(row.id) ?? 0));
   }
 
-  /** Deletes each job; one outcome per distinct id, in the order given. */
+  /**
+   * Deletes each job; one outcome per distinct id, in the order given. A job that another job
+   * still links to (`linkedJobId`) is not deleted, unless that job is deleted in the same call:
+   * its outcome is a failure naming the linking jobs, and the others are deleted.
+   */
   async delete(ids: string[]): Promise<JobActionOutcome[]> {
     return this.db.kysely.transaction().execute(async (trx) => {
       const found = await jobNamesAndStatuses(trx, ids);
-      const existing = [...found.keys()];
-      for (const chunk of chunks(existing)) {
+      const linkers = new Map<string, Array<{ id: string; name: string }>>();
+      for (const chunk of chunks([...found.keys()])) {
+        const rows = await trx.selectFrom('deployment_jobs').select(['id', 'name', 'linked_job_id']).where('linked_job_id', 'in', chunk).execute();
+        for (const row of rows) linkers.set(row.linked_job_id!, [...(linkers.get(row.linked_job_id!) ?? []), { id: row.id, name: row.name }]);
+      }
+      // A job stays while a job that stays links to it; keeping one may keep the job it links to.
+      const deleting = new Set(found.keys());
+      const staysLinked = (id: string) => (linkers.get(id) ?? []).filter((linker) => !deleting.has(linker.id));
+      for (let changed = true; changed;) {
+        changed = false;
+        for (const id of deleting) {
+          if (staysLinked(id).length === 0) continue;
+          deleting.delete(id);
+          changed = true;
+        }
+      }
+      const refused = new Map<string, string>();
+      for (const id of found.keys()) {
+        if (deleting.has(id)) continue;
+        const staying = staysLinked(id);
+        const names = staying.slice(0, 5).map((linker) => `"${linker.name}" (${linker.id})`).join(', ');
+        refused.set(id, `job ${names}${staying.length > 5 ? ` and ${staying.length - 5} more` : ''} ${staying.length === 1 ? 'links' : 'link'} to this job; delete or change ${staying.length === 1 ? 'it' : 'them'} first, or in the same request`);
+      }
+      for (const chunk of chunks([...deleting])) {
         await trx.deleteFrom('deployment_job_coauthors').where('job_id', 'in', chunk).execute();
         await trx.deleteFrom('deployment_jobs').where('id', 'in', chunk).execute();
       }
-      return outcomesFor(ids, found);
+      return outcomesFor(ids, found, refused);
     });
   }
 
@@ -434,6 +465,17 @@ export class DeploymentJobService {
     };
   }
 
+  /** For each of these jobs that some job links to, how many do. */
+  private async referenceCountsOf(jobIds: string[]): Promise<Map<string, number>> {
+    const counts = new Map<string, number>();
+    for (const chunk of chunks(jobIds)) {
+      const rows = await this.db.kysely.selectFrom('deployment_jobs').select(['linked_job_id', (eb) => eb.fn.countAll<number | string>().as('n')])
+        .where('linked_job_id', 'in', chunk).groupBy('linked_job_id').execute();
+      for (const row of rows) counts.set(row.linked_job_id!, Number(row.n));
+    }
+    return counts;
+  }
+
   private async coAuthorsOf(jobIds: string[]): Promise<Map<string, number[]>> {
     const byJob = new Map<string, number[]>();
     if (jobIds.length === 0) return byJob;
@@ -468,8 +510,8 @@ async function jobNamesAndStatuses(trx: Transaction<PatchwardenTables>, ids: str
   return found;
 }
 
-/** One outcome per distinct id (ignoring letter case), in the order given. */
-function outcomesFor(ids: string[], found: Map<string, { name: string }>): JobActionOutcome[] {
+/** One outcome per distinct id (ignoring letter case), in the order given; `refused` jobs failed with their reason. */
+function outcomesFor(ids: string[], found: Map<string, { name: string }>, refused: ReadonlyMap<string, string> = new Map()): JobActionOutcome[] {
   const seen = new Set<string>();
   const outcomes: JobActionOutcome[] = [];
   for (const id of ids) {
@@ -477,7 +519,10 @@ function outcomesFor(ids: string[], found: Map<string, { name: string }>): JobAc
     if (seen.has(key)) continue;
     seen.add(key);
     const job = found.get(key);
-    outcomes.push(job ? { id, name: job.name, succeeded: true } : { id, name: null, succeeded: false, error: `no deployment job has id ${JSON.stringify(id)}` });
+    const reason = refused.get(key);
+    if (!job) outcomes.push({ id, name: null, succeeded: false, error: `no deployment job has id ${JSON.stringify(id)}` });
+    else if (reason !== undefined) outcomes.push({ id, name: job.name, succeeded: false, error: reason });
+    else outcomes.push({ id, name: job.name, succeeded: true });
   }
   return outcomes;
 }

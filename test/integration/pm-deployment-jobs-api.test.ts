@@ -550,6 +550,33 @@ test(`delete_job and change_job_status (${testStore()})`, async (t) => {
     assert.deepEqual(response.json, [{ id: b, name: 'job b', status: 'success' }, { id: d, name: 'job d', status: 'success' }]);
     assert.deepEqual(await listJobs(c, 'pageSize=100'), []);
   });
+
+  await t.test('linked jobs: counted by the console, and a job others link to is not deleted alone', async () => {
+    // A client-sent reference count is checked, then replaced by the console's own count.
+    const base = await createJob(c, minimalBody('base', 'Linux', { linkedJobReferenceCount: 5 }));
+    const first = await createJob(c, minimalBody('first follower', 'Linux', { linkedJobId: base }));
+    const second = await createJob(c, minimalBody('second follower', 'Linux', { linkedJobId: base.toUpperCase() }));
+    const chained = await createJob(c, minimalBody('chained', 'Linux', { linkedJobId: second }));
+    const counts = async () => Object.fromEntries((await listJobs(c, 'platform=Linux&pageSize=100')).map((job) => [job.name, job.linkedJobReferenceCount]));
+    assert.deepEqual(await counts(), { base: 2, 'first follower': 0, 'second follower': 1, chained: 0 });
+
+    // `base` stays while the followers stay; `second` stays while `chained` stays.
+    let response = await c.request('DELETE', DELETE, { body: { ids: [base, second] } });
+    assertJobActionResults(response.json);
+    assert.deepEqual(response.json.map((r) => [r.id, r.status]), [[base, 'failure'], [second, 'failure']]);
+    // Each reason names the linking jobs that stay: `second` stays, so it keeps `base` too.
+    assert.equal(response.json[0].error, `job "first follower" (${first}), "second follower" (${second}) link to this job; delete or change them first, or in the same request`);
+    assert.equal(response.json[1].error, `job "chained" (${chained}) links to this job; delete or change it first, or in the same request`);
+    assert.deepEqual(Object.keys(await counts()).sort(), ['base', 'chained', 'first follower', 'second follower']);
+
+    // Deleting `first` and `chained` with them lets all four go; a follower alone goes at once.
+    response = await c.request('DELETE', DELETE, { body: { ids: [chained] } });
+    assert.deepEqual(response.json.map((r: { status: string }) => r.status), ['success']);
+    assert.deepEqual(await counts(), { base: 2, 'first follower': 0, 'second follower': 0 });
+    response = await c.request('DELETE', DELETE, { body: { ids: [base, first, second] } });
+    assert.deepEqual(response.json.map((r: { status: string }) => r.status), ['success', 'success', 'success']);
+    assert.deepEqual(await listJobs(c, 'pageSize=100'), []);
+  });
 });
 
 test(`job results and runs say honestly that nothing has run (${testStore()})`, async (t) => {
