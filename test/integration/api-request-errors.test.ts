@@ -143,6 +143,20 @@ describe('requests refused before any route reads them', () => {
     assertPmError(await c.request('GET', '/pm/v1/deploymentjobs/summary?platform=Linux&pageSize=99999999999999999999'), 400, /^pageSize must be between 1 and 10000/);
   });
 
+  it('QQL over the engine\'s 4,000 characters gets the same 1002 answer however long it is, wherever it is sent', async () => {
+    for (const length of [4001, 150_000, 1_100_000]) {
+      const query = `title:${'a'.repeat(length - 6)}`;
+      const error = assertPmError(await c.request('POST', '/pm/v2/patches?platform=Linux', { body: { query } }), 400, /at most 4000 characters/);
+      assert.equal(error.errorCode, '1002', `${length} characters`);
+      assert.equal(error.qql?.parameter, 'query');
+      const job = { name: 'J', platform: 'Linux', type: 'Install', scheduleType: 'On-demand', status: 'Disabled', isDynamicPatchesQQL: true, dynamicQQLType: 1, dynamicPatchesQQL: query };
+      const jobError = assertPmError(await c.request('POST', '/pm/v1/deploymentjob', { body: job }), 400, /at most 4000 characters/);
+      assert.equal(jobError.errorCode, '1002', `job QQL of ${length} characters`);
+    }
+    const filter = assertPmError(await c.request('GET', `/pm/v1/deploymentjobs/summary?platform=Linux&filter=name%3A${'a'.repeat(5000)}`), 400, /at most 4000 characters/);
+    assert.equal(filter.errorCode, '1002');
+  });
+
   it('a bad QQL answer carries a timestamp like every other _error', async () => {
     const before = Date.now();
     const error = assertPmError(await c.request('GET', '/pm/v1/patches/count?platform=Linux&query=foo'), 400);

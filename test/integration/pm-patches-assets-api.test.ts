@@ -329,6 +329,9 @@ describe('PM patches and assets of a known fleet', () => {
       const bad = await c.request('POST', '/pm/v1/assets/uuids', { body: [1, 'web1'] });
       assertPmError(bad, 400, /\[1\]: an asset id is a whole number/);
       assert.equal(bad.json._error.field, '[1]');
+      // Past 2^53 a number cannot be read exactly: said so, not "not a whole number".
+      assertPmError(await c.request('POST', '/pm/v1/assets/uuids', { body: [1, '99999999999999999999999'] }), 400, /^\[1\]: asset id 99999999999999999999999 is too large; asset ids are at most 9007199254740991$/);
+      assertPmError(await c.request('POST', '/pm/v1/assets/uuids', { rawBody: '[9007199254740993]', headers: { 'content-type': 'application/json' } }), 400, /^\[0\]: asset id \d+ is too large/);
     });
   });
 

@@ -56,7 +56,11 @@ function readAssetIds(body: unknown): number[] {
     throw new PmRequestError(400, PmErrorCode.RecordLimit, `at most ${RECORD_LIMIT.toLocaleString('en-US')} asset ids per request; got ${body.length}`);
   }
   return body.map((item, i) => {
-    const id = typeof item === 'number' ? item : typeof item === 'string' && /^\s*\d{1,16}\s*$/.test(item) ? Number(item.trim()) : Number.NaN;
+    const id = typeof item === 'number' ? item : typeof item === 'string' && /^\s*\d+\s*$/.test(item) ? Number(item.trim()) : Number.NaN;
+    if (Number.isInteger(id) && !Number.isSafeInteger(id)) {
+      // Past 2^53 the number cannot be told from its neighbours (JSON readers round it).
+      throw new WireRequestError(`[${i}]`, `[${i}]: asset id ${typeof item === 'string' ? item.trim().slice(0, 40) : String(item)} is too large; asset ids are at most ${Number.MAX_SAFE_INTEGER}`);
+    }
     if (!Number.isSafeInteger(id) || id < 0) {
       throw new WireRequestError(`[${i}]`, `[${i}]: an asset id is a whole number (the machine's numeric id), as a number or a digit string; got ${JSON.stringify(item)?.slice(0, 80)}`);
     }

@@ -18,6 +18,7 @@ import {
   formatJobStartDateTime, isRecurringSchedule, type DeploymentJobDraft, type JobStatus, type JobUserMessageDraft,
 } from '../../deploy/deployment-job-validation.js';
 import { PATCH_PLATFORMS } from '../../assess/types.js';
+import { QQL_TEXT_READ_LIMIT } from './patch-routes.js';
 
 // ---------------------------------------------------------------------------------------------
 // Response shapes.
@@ -340,9 +341,9 @@ export function readJobDraft(body: unknown): DeploymentJobDraft {
     approvedPatches: fields.stringArray('approvedPatches'),
     dynamicQQLType: optionalInteger(fields, 'dynamicQQLType'),
     isDynamicPatchesQQL: optionalBoolean(fields, 'isDynamicPatchesQQL'),
-    dynamicPatchesQQL: str('dynamicPatchesQQL'),
+    dynamicPatchesQQL: str('dynamicPatchesQQL', QQL_TEXT_READ_LIMIT),
     additionalDynamicQQLType: optionalInteger(fields, 'additionalDynamicQQLType'),
-    additionalDynamicPatchesQQL: str('additionalDynamicPatchesQQL'),
+    additionalDynamicPatchesQQL: str('additionalDynamicPatchesQQL', QQL_TEXT_READ_LIMIT),
     assetIds: fields.stringArray('assetIds'),
     assetTagIds: fields.stringArray('assetTagIds'),
     matchAllTagIds: fields.stringArray('matchAllTagIds'),
@@ -433,7 +434,7 @@ export function readJobListQuery(query: unknown): { listQuery: DeploymentJobList
       platform: platform === undefined || platform === '' ? undefined : fields.enumValue('platform', PATCH_PLATFORMS, 'Windows'),
       pageNumber: fields.integer('pageNumber', { min: 0, max: 1_000_000_000, fallback: 0 })!,
       pageSize: fields.integer('pageSize', { min: 1, max: 10_000, fallback: 10 })!,
-      filter: fields.string('filter', { maxLength: 100_000 }) || undefined,
+      filter: fields.string('filter', { maxLength: QQL_TEXT_READ_LIMIT }) || undefined,
       ownedJob: fields.boolean('ownedJob', false),
       coauthorJob: fields.boolean('coauthorJob', false),
       sort: readSort(fields.string('sort', { maxLength: 10_000 })),

@@ -43,9 +43,16 @@ export function answeringQqlErrors<R>(handler: (request: FastifyRequest, reply: 
   };
 }
 
+/**
+ * QQL text is read whatever its length (the body and head limits bound it) and handed to the QQL
+ * engine, whose own limit (QQL_LIMITS.maxLength) refuses a long query with the same 1002 answer,
+ * naming the position, as any other bad query.
+ */
+export const QQL_TEXT_READ_LIMIT = Number.MAX_SAFE_INTEGER;
+
 /** Parses and validates one QQL parameter; empty means absent. */
 export function readQqlParameter(fields: LenientFields, parameter: string, tokens: QqlTokenTable<any>): QqlNode | undefined {
-  const text = fields.string(parameter, { maxLength: 1_000_000 });
+  const text = fields.string(parameter, { maxLength: QQL_TEXT_READ_LIMIT });
   if (text === undefined || text === '') return undefined;
   try {
     const ast = parseQql(text);
