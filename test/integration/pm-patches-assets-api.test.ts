@@ -213,6 +213,38 @@ describe('PM patches and assets of a known fleet', () => {
     });
   });
 
+  describe('GET /pm/v1/patches', () => {
+    it('lists as POST /pm/v2/patches does, with everything in the query string, paged by the searchAfter header', async () => {
+      const get = async (query: string, headers: Record<string, string> = {}) => {
+        const response = await c.request('GET', `/pm/v1/patches?${query}`, { headers });
+        assert.equal(response.status, 200, response.text);
+        return response;
+      };
+      for (const [query, body] of [
+        ['platform=Linux&query=vendorSeverity%3ACritical', { query: 'vendorSeverity:Critical' }],
+        ['platform=Linux&havingQuery=status%3AEnabled+and+name%3Aweb2', { havingQuery: 'status:Enabled and name:web2' }],
+        ['query=patchStatus%3AMissing&havingQuery=name%3A%60web1%60', { query: 'patchStatus:Missing', havingQuery: 'name:`web1`' }],
+      ] as const) {
+        const listed = await get(query);
+        assertPatches(listed.json);
+        assert.deepEqual(listed.json.map((p: { id: string }) => p.id).sort(), await patchIds(body), query);
+      }
+      const some = await get('platform=Linux&attributes=id%2CmissingCount&query=appFamily%3A%60openssl%60');
+      assert.deepEqual(some.json, [{ id: id.openssl, missingCount: 2 }]);
+      // Pages of two, walked by the header, give every patch once.
+      const seen: string[] = [];
+      let searchAfter: string | undefined;
+      for (let page = 0; page < 10; page++) {
+        const response = await get('platform=Linux&pageSize=2&attributes=id', searchAfter ? { searchAfter } : {});
+        seen.push(...response.json.map((p: { id: string }) => p.id));
+        searchAfter = response.headers.get('searchafter') ?? undefined;
+        if (response.json.length < 2) break;
+      }
+      assert.deepEqual(seen.sort(), ids('openssl', 'curl', 'linux', 'tzdata', 'bash', 'vim'));
+      assertQqlError(await c.request('GET', '/pm/v1/patches?query=vendorSeverity%3AUrgent'), 'query', 15, 'Urgent');
+    });
+  });
+
   describe('GET /pm/v1/patches/count', () => {
     it('counts what the listing returns, for platform, query and havingQuery sent as the SDK encodes them', async () => {
       const count = async (query: string) => {

@@ -1,7 +1,8 @@
 /**
  * Patches of the Patch Management API: `POST /pm/v2/patches` (search-after paging through
- * headers) and `GET /pm/v1/patches/count`. Also the request reading shared with the asset
- * listing, which the SDK drives the same way (spec §2.9, §2.10).
+ * headers), the same listing as `GET /pm/v1/patches`, and `GET /pm/v1/patches/count`. Also the
+ * request reading shared with the asset listing, which the SDK drives the same way (spec §2.9,
+ * §2.10).
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ConsoleServices } from '../console-services.js';
@@ -130,7 +131,9 @@ export function registerPatchRoutes(app: FastifyInstance, services: ConsoleServi
   app.addHook('onClose', () => upkeep.close());
   upkeep.request();
 
-  app.post('/v2/patches', { schema: { response: { 200: { type: 'array', items: PmPatch } } } }, answeringQqlErrors(async (request, reply) => {
+  // `GET /pm/v1/patches` (Qualys' older listing, which takes everything in the query string) is
+  // answered by the same handler: the request reader falls back to the query string.
+  const listPatches = answeringQqlErrors(async (request, reply) => {
     const listing = readListingRequest(request, {
       defaultPageSize: 1000, maxPageSize: 10_000, queryTokens: PATCH_QQL_TOKENS, havingTokens: ASSET_QQL_TOKENS, attributeKeys: PATCH_WIRE_KEYS,
     });
@@ -150,7 +153,9 @@ export function registerPatchRoutes(app: FastifyInstance, services: ConsoleServi
     if (whole && patches.some((p) => p.builtLive)) upkeep.request();
     sendSearchAfter(reply, position, limit, patches.map((p) => p.id));
     return reply.type('application/json; charset=utf-8').send(`[${patches.map((p) => p.document).join(',')}]`);
-  }));
+  });
+  app.post('/v2/patches', { schema: { response: { 200: { type: 'array', items: PmPatch } } } }, listPatches);
+  app.get('/v1/patches', { schema: { response: { 200: { type: 'array', items: PmPatch } } } }, listPatches);
 
   app.get('/v1/patches/count', { schema: { response: { 200: PmPatchCount } } }, answeringQqlErrors(async (request) => {
     const fields = new LenientFields(request.query, 'query');
