@@ -78,17 +78,19 @@ export function checkQueryStringEncoding(request: FastifyRequest): void {
   for (const pair of url.slice(start + 1).split('&')) {
     const equals = pair.indexOf('=');
     const [name, value] = equals < 0 ? [pair, ''] : [pair.slice(0, equals), pair.slice(equals + 1)];
-    const decodes = (text: string) => {
-      try {
-        decodeURIComponent(text.replace(/\+/g, ' '));
-        return true;
-      } catch {
-        return false;
-      }
-    };
     if (!decodes(name)) throw new WireRequestError('query', 'a query parameter name is not valid percent-encoded UTF-8');
     if (!decodes(value)) {
       throw new WireRequestError(decodeURIComponent(name), `query parameter ${decodeURIComponent(name)} is not valid percent-encoded UTF-8 (such as %FF, or %C3 without its second byte)`);
     }
+  }
+}
+
+/** Whether form-encoded text (`+` for a space) percent-decodes to UTF-8. */
+function decodes(text: string): boolean {
+  try {
+    decodeURIComponent(text.replace(/\+/g, ' '));
+    return true;
+  } catch {
+    return false;
   }
 }

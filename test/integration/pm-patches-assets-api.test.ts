@@ -227,7 +227,7 @@ describe('PM patches and assets of a known fleet', () => {
       ] as const) {
         const listed = await get(query);
         assertPatches(listed.json);
-        assert.deepEqual(listed.json.map((p: { id: string }) => p.id).sort(), await patchIds(body), query);
+        assert.deepEqual(listed.json.map((p) => p.id as string).sort(), await patchIds(body), query);
       }
       const some = await get('platform=Linux&attributes=id%2CmissingCount&query=appFamily%3A%60openssl%60');
       assert.deepEqual(some.json, [{ id: id.openssl, missingCount: 2 }]);
