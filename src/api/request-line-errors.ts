@@ -27,7 +27,7 @@ function isPatchManagementPath(path: string): boolean {
 /** The error body of the API `path` belongs to. */
 function errorBodyFor(path: string, status: number, message: string): object {
   if (!isPatchManagementPath(path)) return { message };
-  return pmErrorBody(status === 404 ? PmErrorCode.NotFound : PmErrorCode.InvalidRequest, message);
+  return pmErrorBody(status >= 500 ? PmErrorCode.Internal : PmErrorCode.InvalidRequest, message);
 }
 
 /**

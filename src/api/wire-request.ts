@@ -3,6 +3,7 @@
  * property names in any case, booleans and numbers sent as strings (`"True"`, `"12345"`),
  * explicit nulls and empty query values meaning "not given".
  */
+import { unpairedSurrogateIndex } from '../qql/index.js';
 
 export class WireRequestError extends Error {
   constructor(readonly field: string, message: string, readonly status: 400 | 404 = 400) {
@@ -49,7 +50,7 @@ export class LenientFields {
     const text = String(value).trim();
     // PostgreSQL cannot store U+0000 in text: refuse it here rather than fail with a 500 there.
     if (text.includes('\u0000')) throw new WireRequestError(name, `${name} must not contain NUL (U+0000) characters`);
-    if (hasUnpairedSurrogate(text)) throw new WireRequestError(name, UNPAIRED_SURROGATE(name));
+    if (unpairedSurrogateIndex(text) >= 0) throw new WireRequestError(name, UNPAIRED_SURROGATE(name));
     if (options.required && text === '') throw new WireRequestError(name, `${name} must not be empty`);
     const max = options.maxLength ?? 1024;
     if (text.length > max) throw new WireRequestError(name, `${name} must be at most ${max} characters`);
@@ -104,7 +105,7 @@ export class LenientFields {
       if (typeof item !== 'string' || item.trim() === '') throw new WireRequestError(name, `${name}[${i}] must be a non-empty string`);
       if (item.length > 255) throw new WireRequestError(name, `${name}[${i}] must be at most 255 characters`);
       if (item.includes('\u0000')) throw new WireRequestError(name, `${name}[${i}] must not contain NUL (U+0000) characters`);
-      if (hasUnpairedSurrogate(item)) throw new WireRequestError(name, UNPAIRED_SURROGATE(`${name}[${i}]`));
+      if (unpairedSurrogateIndex(item) >= 0) throw new WireRequestError(name, UNPAIRED_SURROGATE(`${name}[${i}]`));
       return item.trim();
     });
   }
@@ -154,15 +155,6 @@ function isCalendarDate(ymd: string): boolean {
   const probe = new Date(0);
   probe.setUTCFullYear(year, month - 1, day);
   return probe.getUTCFullYear() === year && probe.getUTCMonth() === month - 1 && probe.getUTCDate() === day;
-}
-
-/**
- * Text holding half of a UTF-16 surrogate pair: JSON can carry it (`"\ud800"`), but it is no
- * character, and every store and encoder would turn it into U+FFFD, so the stored text would
- * differ from what was accepted.
- */
-export function hasUnpairedSurrogate(text: string): boolean {
-  return /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(text);
 }
 
 const UNPAIRED_SURROGATE = (name: string) => `${name} must be valid Unicode text; it holds an unpaired UTF-16 surrogate (half of a character)`;

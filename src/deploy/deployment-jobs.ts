@@ -392,7 +392,11 @@ export class DeploymentJobService {
       const linkers = new Map<string, Array<{ id: string; name: string }>>();
       for (const chunk of chunks([...found.keys()])) {
         const rows = await trx.selectFrom('deployment_jobs').select(['id', 'name', 'linked_job_id']).where('linked_job_id', 'in', chunk).execute();
-        for (const row of rows) linkers.set(row.linked_job_id!, [...(linkers.get(row.linked_job_id!) ?? []), { id: row.id, name: row.name }]);
+        for (const row of rows) {
+          const list = linkers.get(row.linked_job_id!) ?? [];
+          list.push({ id: row.id, name: row.name });
+          linkers.set(row.linked_job_id!, list);
+        }
       }
       // A job stays while a job that stays links to it; keeping one may keep the job it links to.
       const deleting = new Set(found.keys());

@@ -18,7 +18,7 @@ export {
   type QqlErrorKind,
 } from './errors.js';
 export { formatQql, formatQqlValue } from './format.js';
-export { isQqlBareWord, QQL_LIMITS, tokenizeQql, type QqlLexeme, type QqlLexemeKind } from './lexer.js';
+export { isQqlBareWord, QQL_LIMITS, tokenizeQql, unpairedSurrogateIndex, type QqlLexeme, type QqlLexemeKind } from './lexer.js';
 export { parseQql } from './parser.js';
 export { compileQqlToPredicate } from './predicate.js';
 export { compileQqlToWhere, escapeQqlLikePattern, type QqlSqlOptions } from './sql-compiler.js';

@@ -61,23 +61,31 @@ function describeCharacter(ch: string): string {
   return code < 0x20 || (code >= 0xd800 && code <= 0xdfff) ? `U+${code.toString(16).toUpperCase().padStart(4, '0')}` : ch;
 }
 
-/** Refuses what neither store can hold: NUL and unpaired UTF-16 surrogates. */
-function checkCharacters(text: string): void {
+/**
+ * Where `text` holds half of a UTF-16 surrogate pair, or -1. JSON can carry one (`"\ud800"`), but
+ * it is no character: every store and encoder would turn it into U+FFFD.
+ */
+export function unpairedSurrogateIndex(text: string): number {
   for (let i = 0; i < text.length; i++) {
     const code = text.charCodeAt(i);
-    if (code === 0) {
-      throw new QqlSyntaxError({ position: i, found: describeCharacter(text[i]), expected: 'a character other than NUL' });
-    }
-    if (code >= 0xd800 && code <= 0xdbff) {
-      const next = text.charCodeAt(i + 1);
-      if (next >= 0xdc00 && next <= 0xdfff) {
-        i++;
-        continue;
-      }
-    }
-    if (code >= 0xd800 && code <= 0xdfff) {
-      throw new QqlSyntaxError({ position: i, found: describeCharacter(text[i]), expected: 'well-formed Unicode text (an unpaired surrogate is not a character)' });
-    }
+    if (code < 0xd800 || code > 0xdfff) continue;
+    const next = text.charCodeAt(i + 1);
+    if (code <= 0xdbff && next >= 0xdc00 && next <= 0xdfff) i++;
+    else return i;
+  }
+  return -1;
+}
+
+/** Refuses what neither store can hold: NUL and unpaired UTF-16 surrogates. */
+function checkCharacters(text: string): void {
+  const nul = text.indexOf('\u0000');
+  const surrogate = unpairedSurrogateIndex(text);
+  // The first of the two is reported.
+  if (nul >= 0 && (surrogate < 0 || nul < surrogate)) {
+    throw new QqlSyntaxError({ position: nul, found: describeCharacter(text[nul]), expected: 'a character other than NUL' });
+  }
+  if (surrogate >= 0) {
+    throw new QqlSyntaxError({ position: surrogate, found: describeCharacter(text[surrogate]), expected: 'well-formed Unicode text (an unpaired surrogate is not a character)' });
   }
 }
 
