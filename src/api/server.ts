@@ -5,6 +5,7 @@ import { securityControlsApi } from './st/index.js';
 import { patchManagementApi } from './pm/index.js';
 import { ST_PREFIX } from './st/links.js';
 import { registerTokenRoute } from './token-route.js';
+import { RouteMethodIndex, unmatchedRequest } from './route-methods.js';
 import { WireRequestError } from './wire-request.js';
 import {
   MAX_PATH_PARAMETER_LENGTH, MAX_REQUEST_HEAD_BYTES, answerClientError, answerFrameworkError, checkQueryStringEncoding,
@@ -17,13 +18,14 @@ export interface ServerOptions {
 
 /** Assembles the HTTP server: health check, token login, and the API route modules. */
 export async function buildServer(services: ConsoleServices, options: ServerOptions): Promise<FastifyInstance> {
+  const routerOptions = { caseSensitive: false, ignoreTrailingSlash: true, maxParamLength: MAX_PATH_PARAMETER_LENGTH };
   const app = Fastify({
     loggerInstance: options.logger === false ? undefined : options.logger,
     logger: options.logger === false ? false : undefined,
     https: options.tls ? { cert: options.tls.cert, key: options.tls.key, maxHeaderSize: MAX_REQUEST_HEAD_BYTES } : null,
     http: { maxHeaderSize: MAX_REQUEST_HEAD_BYTES },
     bodyLimit: 10 * 1024 * 1024,
-    routerOptions: { caseSensitive: false, ignoreTrailingSlash: true, maxParamLength: MAX_PATH_PARAMETER_LENGTH },
+    routerOptions,
     frameworkErrors: answerFrameworkError,
     clientErrorHandler: answerClientError,
   } as any) as unknown as FastifyInstance;
@@ -38,12 +40,18 @@ export async function buildServer(services: ConsoleServices, options: ServerOpti
     request.log.error({ err: error }, 'request failed');
     return reply.code(500).send({ message: 'internal error; the console log has the details' });
   });
-  app.setNotFoundHandler((request, reply) =>
-    reply.code(404).send({ message: `no such resource: ${request.method} ${request.url.split('?')[0]}` }));
+  // A path that exists under other methods: 405 with Allow (each API scope formats its own).
+  const routeMethods = new RouteMethodIndex(routerOptions);
+  app.addHook('onRoute', (route) => routeMethods.add(route.method, route.url));
+  app.setNotFoundHandler((request, reply) => {
+    const unmatched = unmatchedRequest(routeMethods, request.method, request.url);
+    if (unmatched.allowed) reply.header('allow', unmatched.allowed);
+    return reply.code(unmatched.status).send({ message: unmatched.message });
+  });
 
   app.get('/health', async () => ({ status: 'ok' }));
   registerTokenRoute(app, services);
-  await app.register(async (scope) => securityControlsApi(scope, services), { prefix: ST_PREFIX });
-  await app.register(async (scope) => patchManagementApi(scope, services), { prefix: '/pm' });
+  await app.register(async (scope) => securityControlsApi(scope, services, routeMethods), { prefix: ST_PREFIX });
+  await app.register(async (scope) => patchManagementApi(scope, services, routeMethods), { prefix: '/pm' });
   return app;
 }

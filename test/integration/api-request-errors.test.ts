@@ -157,6 +157,36 @@ describe('requests refused before any route reads them', () => {
     assert.equal(filter.errorCode, '1002');
   });
 
+  it('a path that exists under other methods: 405 with Allow in the API\'s format; an unknown path stays 404', async () => {
+    const pm = await c.request('GET', '/pm/v1/deploymentjob');
+    const pmError = assertPmError(pm, 405, /^GET is not allowed on \/pm\/v1\/deploymentjob; allowed: POST$/);
+    assert.equal(pmError.errorCode, '1405');
+    assert.equal(pm.headers.get('allow'), 'POST');
+    // A path with parameters, the query string ignored; HEAD comes with every GET.
+    const runs = await c.request('DELETE', '/pm/v1/deploymentjob/0c7c3d6a-0000-4000-8000-000000000001/runs?x=1');
+    assert.equal(assertPmError(runs, 405).errorCode, '1405');
+    assert.equal(runs.headers.get('allow'), 'GET, HEAD');
+    // Two routes on one path (the listing and the older GET) answer together.
+    const patches = await c.request('PUT', '/pm/v1/patches?platform=Linux');
+    assertPmError(patches, 405);
+    assert.equal(patches.headers.get('allow'), 'GET, HEAD');
+    const st = await c.request('PATCH', `${ST}/patch/scans`);
+    assertErrorResponse(st, 405, new RegExp(`^PATCH is not allowed on ${ST}/patch/scans; allowed: GET, HEAD, POST$`));
+    assert.equal(st.headers.get('allow'), 'GET, HEAD, POST');
+    const health = await c.request('POST', '/health', { auth: null });
+    assert.equal(health.status, 405);
+    assert.deepEqual(health.json, { message: 'POST is not allowed on /health; allowed: GET, HEAD' });
+    assert.equal(health.headers.get('allow'), 'GET, HEAD');
+    // Unknown paths, and the case and trailing slash the router forgives, as before.
+    const unknown = await c.request('GET', '/pm/v1/no-such-thing');
+    assert.equal(assertPmError(unknown, 404, /^no such resource: GET \/pm\/v1\/no-such-thing$/).errorCode, '1404');
+    assert.equal(unknown.headers.get('allow'), null);
+    assert.equal((await c.request('GET', '/PM/V1/DeploymentJob/')).headers.get('allow'), 'POST');
+    assertErrorResponse(await c.request('GET', `${ST}/nothing-here`), 404, /^no such resource/);
+    // Authentication still comes first.
+    assertPmError(await c.request('GET', '/pm/v1/deploymentjob', { auth: null }), 401);
+  });
+
   it('a bad QQL answer carries a timestamp like every other _error', async () => {
     const before = Date.now();
     const error = assertPmError(await c.request('GET', '/pm/v1/patches/count?platform=Linux&query=foo'), 400);

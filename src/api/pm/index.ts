@@ -8,13 +8,14 @@ import { registerPatchRoutes } from './patch-routes.js';
 import { registerAssetRoutes } from './asset-routes.js';
 import { registerVulnerabilityRoutes } from './vulnerability-routes.js';
 import { registerPatchCatalogRoutes } from './patch-catalog-routes.js';
+import { unmatchedRequest, type RouteMethodIndex } from '../route-methods.js';
 
 /**
  * The Patch Management API (`/pm/v1`, `/pm/v2`) as the qualysdk SDK and its CLI call it: bearer
  * tokens from `POST /auth`, JSON bodies (often none at all), `True`/`False` query booleans, and
  * errors as `{"_error": {...}}`.
  */
-export async function patchManagementApi(app: FastifyInstance, services: ConsoleServices): Promise<void> {
+export async function patchManagementApi(app: FastifyInstance, services: ConsoleServices, routeMethods: RouteMethodIndex): Promise<void> {
   app.addHook('onRequest', async (request, reply) => {
     try {
       request.user = await services.authenticator.authenticate(request);
@@ -41,8 +42,11 @@ export async function patchManagementApi(app: FastifyInstance, services: Console
     return reply.code(500).send(pmErrorBody(PmErrorCode.Internal, 'internal error; the console log has the details'));
   });
 
-  app.setNotFoundHandler((request, reply) =>
-    reply.code(404).send(pmErrorBody(PmErrorCode.NotFound, `no such resource: ${request.method} ${request.url.split('?')[0]}`)));
+  app.setNotFoundHandler((request, reply) => {
+    const unmatched = unmatchedRequest(routeMethods, request.method, request.url);
+    if (unmatched.allowed) reply.header('allow', unmatched.allowed);
+    return reply.code(unmatched.status).send(pmErrorBody(unmatched.allowed ? PmErrorCode.MethodNotAllowed : PmErrorCode.NotFound, unmatched.message));
+  });
 
   // An empty body with a JSON content type is "no body", as the SDK sends for bodiless POSTs.
   app.removeContentTypeParser('application/json');

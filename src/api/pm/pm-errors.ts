@@ -7,6 +7,7 @@ export const PmErrorCode = {
   InvalidQuery: '1002',
   Unauthorized: '1401',
   NotFound: '1404',
+  MethodNotAllowed: '1405',
   Conflict: '1409',
   UnsupportedMediaType: '1415',
   Internal: '1500',
