@@ -14,6 +14,7 @@ import type { DeploymentJobsTable, PatchwardenTables } from '../db/schema.js';
 import type { AuthenticatedUser } from '../auth/users.js';
 import { compileQqlToWhere, parseQql } from '../qql/index.js';
 import { deploymentJobQqlTokens } from './job-qql-tokens.js';
+import { checkJobReferences } from './job-references.js';
 import {
   DeploymentJobValidationError, isGuidText, validateDeploymentJobDraft,
   type DeploymentJobDraft, type JobPlatform, type JobQqlCheck, type JobQqlType, type JobScheduleType, type JobStatus,
@@ -334,6 +335,10 @@ export class DeploymentJobService {
         const linked = await trx.selectFrom('deployment_jobs').select('id').where('id', '=', definition.linkedJobId).executeTakeFirst();
         if (!linked) throw new DeploymentJobValidationError('linkedJobId', `no deployment job has id ${definition.linkedJobId}`);
       }
+      await checkJobReferences(trx, this.db.dialect, {
+        platform: definition.platform, assetIds: definition.targets.assetIds, exclusionAssetIds: definition.targets.exclusionAssetIds,
+        approvedPatchIds: definition.patches.approvedPatchIds,
+      });
       await trx.insertInto('deployment_jobs').values(rowFromJob(job)).execute();
       if (definition.coAuthorUserIds.length > 0) {
         await trx.insertInto('deployment_job_coauthors').values(definition.coAuthorUserIds.map((userId) => ({ job_id: job.id, user_id: userId }))).execute();

@@ -16,22 +16,35 @@ import {
   assertJobActionResults, assertJobResultSummary, assertJsonResponse, assertPmError, assertPmJob, assertPmJobList, assertPmRuns,
   PM_JOB_KEYS, type PmJobWire,
 } from '../support/pm-job-assertions.js';
+import { fixtureAssetId, fixturePatchId, insertAssets, insertPatches } from '../support/pm-patch-asset-assertions.js';
 
 const SUMMARY = '/pm/v1/deploymentjobs/summary';
 const CREATE = '/pm/v1/deploymentjob';
 const DELETE = '/pm/v1/deploymentjobs';
 const STATUS = '/pm/v1/deploymentjobs/update/status';
 
-const ASSET_1 = '0a1b2c3d-0000-4000-8000-000000000001';
-const ASSET_2 = '0a1b2c3d-0000-4000-8000-000000000002';
+/** Machines and a patch of the console's own (seedTargets): jobs may name only those. */
+const ASSET_1 = fixtureAssetId('web01');
+const ASSET_2 = fixtureAssetId('web02');
+const ASSET_3 = fixtureAssetId('web03');
+const UNKNOWN_ASSET = '0a1b2c3d-0000-4000-8000-0000000000ff';
 const TAG_1 = '22222222-3333-4444-5555-666666666666';
 const TAG_2 = '22222222-3333-4444-5555-777777777777';
-const PATCH_1 = '9f1e2d3c-0000-5000-8000-00000000000a';
+const PATCH_1 = fixturePatchId('openssl', '1.0-1');
+const UNKNOWN_PATCH = '9f1e2d3c-0000-5000-8000-00000000000a';
 
-/** The body create_job sends for the documented example (spec §2.5, observed). */
+/** Three Linux machines (web01–web03) and one Linux patch (openssl) in the console's store. */
+async function seedTargets(c: TestConsole): Promise<void> {
+  await insertPatches(c.running, [{ source: 'openssl', severity: 'Critical' }]);
+  await insertAssets(c.running, [{ name: 'web01' }, { name: 'web02' }, { name: 'web03' }]);
+}
+
+/**
+ * The body create_job sends for the documented example (spec §2.5, observed), without its
+ * `assetIds`: that example is a Windows job, and this console has no Windows machine to target.
+ */
 function sdkCreateBody(overrides: Record<string, unknown> = {}): Record<string, unknown> {
   return {
-    assetIds: [ASSET_1],
     dynamicPatchesQQL: 'vendorSeverity:`Critical`',
     dynamicQQLType: 1,
     isDynamicPatchesQQL: true,
@@ -116,6 +129,7 @@ function byId(jobs: PmJobWire[], id: string): PmJobWire {
 test(`create_job bodies are stored in full and listed with only PMJob keys (${testStore()})`, async (t) => {
   const c = await startTestConsole();
   t.after(() => c.close());
+  await seedTargets(c);
   const admin = (await findUserByName(c.running.db, 'admin'))!;
   const bob = await addUser(c, 'bob', 'bob-password-1234');
 
@@ -138,7 +152,7 @@ test(`create_job bodies are stored in full and listed with only PMJob keys (${te
     assert.equal(job.dynamicQQLType, 1);
     assert.equal(job.isDynamicPatchesQQL, true);
     assert.equal(job.isRecurring, false);
-    assert.equal(job.assetCount, 1);
+    assert.equal(job.assetCount, 0);
     assert.equal(job.completionPercent, 0, 'nothing has run');
     assert.equal(job.assetResultReceivedCount, 0, 'nothing has run');
     assert.equal(job.nextScheduleDateTime, undefined);
@@ -149,7 +163,7 @@ test(`create_job bodies are stored in full and listed with only PMJob keys (${te
     assert.equal(Number.parseFloat(String(job.schemaVersion)), 1);
 
     const row = await c.running.db.kysely.selectFrom('deployment_jobs').selectAll().where('id', '=', job.id).executeTakeFirstOrThrow();
-    assert.deepEqual(JSON.parse(row.asset_ids), [ASSET_1]);
+    assert.deepEqual(JSON.parse(row.asset_ids), []);
     assert.equal(row.timeout, 2);
     assert.equal(row.timeout_unit, 'HOURS');
     assert.equal(row.suppress_reboots, 1);
@@ -166,8 +180,7 @@ test(`create_job bodies are stored in full and listed with only PMJob keys (${te
       platform: 'Windows', type: 'Install', scheduleType: 'Monthly', status: 'Disabled',
       startDateTime: '2025-4-14 01:45:48 PM', timezoneType: 'SPECIFIC_TZ', timezone: 'America/New_York',
       recurring: true, monthlyRecurringType: '1', patchTuesdayPlusXDays: -27,
-      approvedPatches: [PATCH_1], assetIds: [ASSET_1, ASSET_2], assetTagIds: [TAG_1], matchAllTagIds: [TAG_2],
-      exclusionAssetIds: ['0a1b2c3d-0000-4000-8000-0000000000ff'], exclusionTagIds: [TAG_2], filterType: 'all', exclusionFilterType: 'any',
+      assetTagIds: [TAG_1], matchAllTagIds: [TAG_2], exclusionTagIds: [TAG_2], filterType: 'all', exclusionFilterType: 'any',
       coAuthorUserIds: [String(bob.id)],
       dynamicPatchesQQL: 'vendorSeverity:[Critical, Important] and isSecurity:true', dynamicQQLType: 1, isDynamicPatchesQQL: true,
       additionalDynamicPatchesQQL: 'appFamily:Firefox', additionalDynamicQQLType: '1',
@@ -198,11 +211,8 @@ test(`create_job bodies are stored in full and listed with only PMJob keys (${te
     assert.deepEqual(job.tags, [{ id: TAG_1 }]);
     assert.deepEqual(job.matchAllTags, [TAG_2]);
     assert.deepEqual(job.exclusionTags, [TAG_2]);
-    assert.deepEqual(job.exclusionAssetIds, ['0a1b2c3d-0000-4000-8000-0000000000ff']);
     assert.deepEqual(job.coAuthorUserIds, [String(bob.id)]);
     assert.deepEqual(job.additionalQQLS, ['appFamily:Firefox']);
-    assert.equal(job.assetCount, 2);
-    assert.equal(job.patchCount, 1);
     assert.equal(job.linkedJobId, linkedId);
     assert.equal(job.linkedJobReferenceCount, 0);
     assert.equal(job.status, 'Disabled');
@@ -211,8 +221,6 @@ test(`create_job bodies are stored in full and listed with only PMJob keys (${te
     assert.equal(row.description, body.description);
     assert.equal(row.start_date_time, '2025-04-14 13:45:48', 'stored as a 24-hour wall-clock time');
     assert.equal(row.recurring, 1);
-    assert.deepEqual(JSON.parse(row.approved_patch_ids), [PATCH_1]);
-    assert.deepEqual(JSON.parse(row.asset_ids), [ASSET_1, ASSET_2]);
     assert.equal(row.additional_dynamic_qql_type, 1);
     assert.equal(row.opportunistic_downloads, 1);
     assert.equal(row.minimize_window, 1);
@@ -229,6 +237,22 @@ test(`create_job bodies are stored in full and listed with only PMJob keys (${te
     });
     const coauthors = await c.running.db.kysely.selectFrom('deployment_job_coauthors').select('user_id').where('job_id', '=', id).execute();
     assert.deepEqual(coauthors.map((r) => r.user_id), [bob.id]);
+  });
+
+  await t.test('a Linux job names machines and patches of the console by id: stored, counted and listed', async () => {
+    const id = await createJob(c, minimalBody('Web servers', 'Linux', {
+      approvedPatches: [PATCH_1.toUpperCase()], assetIds: [ASSET_1, ASSET_2, ASSET_1], exclusionAssetIds: [ASSET_3],
+    }));
+    const job = byId(await listJobs(c, 'platform=Linux&pageSize=100'), id);
+    assertPmJob(job, { full: true });
+    assert.equal(job.assetCount, 2, 'a repeated id counts once');
+    assert.equal(job.totalAssetCount, 2);
+    assert.equal(job.patchCount, 1);
+    assert.deepEqual(job.exclusionAssetIds, [ASSET_3]);
+    const row = await c.running.db.kysely.selectFrom('deployment_jobs').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+    assert.deepEqual(JSON.parse(row.approved_patch_ids), [PATCH_1], 'ids are stored in lower case');
+    assert.deepEqual(JSON.parse(row.asset_ids), [ASSET_1, ASSET_2]);
+    assert.deepEqual(JSON.parse(row.exclusion_asset_ids), [ASSET_3]);
   });
 
   await t.test('Linux Weekly and Daily jobs, lower-case values and keys in any case, defaults filled in', async () => {
@@ -316,12 +340,12 @@ test(`list_jobs paging from page 0 until an empty page (${testStore()})`, async 
     assert.deepEqual((await listJobs(c, 'platform=Linux&sort=name')).map((j) => j.name), ['Linux job 0', 'Linux job 1', 'Linux job 2']);
   });
 
-  await t.test('attributes returns only the named PMJob keys (and id)', async () => {
+  await t.test('attributes returns only the named PMJob keys, as the patch and asset listings do', async () => {
     const page = await listJobs(c, `platform=Linux&attributes=${encodeURIComponent('name,status,created')}`);
     assert.equal(page.length, 3);
     for (const job of page) {
       assertPmJob(job, { full: false });
-      assert.deepEqual(Object.keys(job).sort(), ['created', 'id', 'name', 'status']);
+      assert.deepEqual(Object.keys(job).sort(), ['created', 'name', 'status']);
     }
     const ids = await listJobs(c, 'platform=Linux&attributes=id');
     assert.deepEqual(ids.map((j) => Object.keys(j)), [['id'], ['id'], ['id']]);
@@ -582,8 +606,9 @@ test(`delete_job and change_job_status (${testStore()})`, async (t) => {
 test(`job results and runs say honestly that nothing has run (${testStore()})`, async (t) => {
   const c = await startTestConsole();
   t.after(() => c.close());
-  const id = await createJob(c, sdkCreateBody({ name: 'Results job', approvedPatches: [PATCH_1] }));
-  const job = byId(await listJobs(c, 'platform=Windows'), id);
+  await seedTargets(c);
+  const id = await createJob(c, minimalBody('Results job', 'Linux', { approvedPatches: [PATCH_1], assetIds: [ASSET_1] }));
+  const job = byId(await listJobs(c, 'platform=Linux'), id);
 
   await t.test('results: an empty POST with no Content-Type gives a JobResultSummary with zero counts', async () => {
     const response = await c.request('POST', `/pm/v1/deploymentjob/${id}/deploymentjobresult/summary`);
@@ -618,6 +643,7 @@ test(`job results and runs say honestly that nothing has run (${testStore()})`, 
 test(`create_job validation: each rule answers 400 naming the field and stores nothing (${testStore()})`, async (t) => {
   const c = await startTestConsole();
   t.after(() => c.close());
+  await seedTargets(c);
   await createJob(c, minimalBody('existing job'));
   const before = await storedJobs(c);
 
@@ -669,6 +695,14 @@ test(`create_job validation: each rule answers 400 naming the field and stores n
     ['asset id not a GUID', minimalBody('x', 'Windows', { assetIds: ['host-1'] }), 'assetIds', /assetIds\[0\] must be a GUID/],
     ['tag id not a GUID', minimalBody('x', 'Windows', { assetTagIds: [TAG_1, 'Servers'] }), 'assetTagIds', /assetTagIds\[1\] must be a GUID/],
     ['asset targeted and excluded', minimalBody('x', 'Windows', { assetIds: [ASSET_1], exclusionAssetIds: [ASSET_1] }), 'exclusionAssetIds', /both targeted/],
+    ['asset of no machine', minimalBody('x', 'Linux', { assetIds: [ASSET_1, UNKNOWN_ASSET] }), 'assetIds',
+      new RegExp(`^assetIds: no asset \\(a machine this console has scanned\\) has id ${UNKNOWN_ASSET}$`)],
+    ['seven assets of no machine', minimalBody('x', 'Linux', { assetIds: Array.from({ length: 7 }, () => randomUUID()) }), 'assetIds', /has id [-0-9a-f]{36}(, [-0-9a-f]{36}){4} and 2 more$/],
+    ['a Linux machine in a Windows job', minimalBody('x', 'Windows', { assetIds: [ASSET_2] }), 'assetIds',
+      new RegExp(`^assetIds: asset ${ASSET_2} \\(web02\\) is a Linux machine; a Windows job targets only Windows assets$`)],
+    ['excluded asset of no machine', minimalBody('x', 'Linux', { assetIds: [ASSET_1], exclusionAssetIds: [UNKNOWN_ASSET] }), 'exclusionAssetIds', /^exclusionAssetIds: no asset .* has id /],
+    ['patch not in the catalog', minimalBody('x', 'Linux', { approvedPatches: [UNKNOWN_PATCH] }), 'approvedPatches', new RegExp(`^approvedPatches: no patch of the catalog has id ${UNKNOWN_PATCH}$`)],
+    ['a Linux patch in a Windows job', minimalBody('x', 'Windows', { approvedPatches: [PATCH_1] }), 'approvedPatches', /^approvedPatches: patch [-0-9a-f]{36} \(openssl 1\.0-1 security update for bookworm\) is a Linux patch; a Windows job installs only Windows patches$/],
     ['filterType some', minimalBody('x', 'Windows', { filterType: 'some' }), 'filterType', /one of all, any/],
     ['bad email', minimalBody('x', 'Windows', { notification: { notificationConfigs: { recipientEmails: 'ops-at-example' }, notificationTypes: { email: true } } }), 'notification.notificationConfigs.recipientEmails', /not an email address/],
     ['email without recipients', minimalBody('x', 'Windows', { notification: { notificationTypes: { email: true } } }), 'notification.notificationConfigs.recipientEmails', /at least one address/],

@@ -172,6 +172,11 @@ export function fixturePatchId(source: string, version: string): string {
   return uuidV5(`bookworm/${source}/${version}`, FIXTURE_NAMESPACE);
 }
 
+/** The asset id (`machines.asset_uuid`) insertAssets gives the machine of this name. */
+export function fixtureAssetId(name: string): string {
+  return uuidV5(`asset/${name}`, FIXTURE_NAMESPACE);
+}
+
 /** What the fixtures write through: a running console, or a store opened by the test. */
 type FixtureTarget = { db: PatchwardenDb };
 
@@ -218,7 +223,7 @@ export interface AssetFixture {
 /** Inserts scanned machines with asset UUIDs and their current patch status; returns machine ids. */
 export async function insertAssets(running: FixtureTarget, fixtures: AssetFixture[]): Promise<Array<{ machineId: number; assetUuid: string }>> {
   const machines = fixtures.map((f) => ({
-    name: f.name, created_at: '2025-01-01T00:00:00.000Z', asset_uuid: uuidV5(`asset/${f.name}`, FIXTURE_NAMESPACE),
+    name: f.name, created_at: '2025-01-01T00:00:00.000Z', asset_uuid: fixtureAssetId(f.name),
     os_name: f.os ?? 'Debian GNU/Linux 12 (bookworm)', os_identifier: f.osIdentifier ?? 'debian:12', architecture: f.architecture ?? 'amd64',
     last_scanned_at: f.scannedAt ?? '2025-02-01T10:00:00.000Z',
   }));

@@ -161,9 +161,9 @@ function changeStamp(change: DeploymentJob['created']) {
 }
 
 /**
- * A job as PMJob. With `attributes`, only those keys (and always `id`). Nothing has run yet, so
- * completion and received results are 0 and there is no last run; the next run is the
- * scheduler's to compute and is left out.
+ * A job as PMJob. With `attributes`, only those keys (as the patch and asset listings answer).
+ * Nothing has run yet, so completion and received results are 0 and there is no last run; the
+ * next run is the scheduler's to compute and is left out.
  */
 export function jobToWire(job: DeploymentJob, attributes?: ReadonlySet<string>): PmJobWire {
   const { schedule, patches, targets } = job;
@@ -210,7 +210,7 @@ export function jobToWire(job: DeploymentJob, attributes?: ReadonlySet<string>):
   };
   if (!attributes) return wire;
   const selected: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(wire)) if (key === 'id' || attributes.has(key)) selected[key] = value;
+  for (const [key, value] of Object.entries(wire)) if (attributes.has(key)) selected[key] = value;
   return selected as PmJobWire;
 }
 
