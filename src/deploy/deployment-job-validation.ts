@@ -206,6 +206,18 @@ function isKnownTimeZone(zone: string): boolean {
   }
 }
 
+/** The most any time zone's clock runs behind UTC (UTC−12). */
+const LATEST_ZONE_BEHIND_UTC_MS = 12 * 3_600_000;
+
+/**
+ * Whether a wall-clock time has passed in every time zone, so in whichever the job is read (its
+ * own, or each machine's with AGENT_TZ). A time some zone has not reached yet is accepted.
+ */
+function hasPassedEverywhere(time: JobStartTime, now = Date.now()): boolean {
+  const asUtc = Date.UTC(time.year, time.month - 1, time.day, time.hour, time.minute, time.second);
+  return asUtc + LATEST_ZONE_BEHIND_UTC_MS < now;
+}
+
 function validateSchedule(draft: DeploymentJobDraft): JobSchedule {
   const scheduleType = oneOf('scheduleType', draft.scheduleType, JOB_SCHEDULE_TYPES);
   const recurs = isRecurringSchedule(scheduleType);
@@ -217,6 +229,9 @@ function validateSchedule(draft: DeploymentJobDraft): JobSchedule {
     startDateTime = parseJobStartDateTime(draft.startDateTime);
     if (!startDateTime) {
       invalid('startDateTime', `startDateTime must be a date and time in the form YYYY-M-D hh:mm:ss AM|PM (12-hour clock), e.g. "2025-4-14 01:45:48 PM"; got ${JSON.stringify(draft.startDateTime)}`);
+    }
+    if (scheduleType === 'Once' && hasPassedEverywhere(startDateTime)) {
+      invalid('startDateTime', `startDateTime ${JSON.stringify(draft.startDateTime)} has passed in every time zone: a Once job starting then would never run`);
     }
   }
 

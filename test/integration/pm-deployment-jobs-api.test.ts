@@ -70,6 +70,14 @@ function minimalBody(name: string, platform: 'Windows' | 'Linux' = 'Windows', ov
   };
 }
 
+/** An epoch-ms time as the UTC wall-clock text create_job takes, e.g. `2026-3-7 09:05:00 PM`. */
+function startTimeText(ms: number): string {
+  const t = new Date(ms);
+  const two = (n: number) => String(n).padStart(2, '0');
+  const hour = t.getUTCHours() % 12 === 0 ? 12 : t.getUTCHours() % 12;
+  return `${t.getUTCFullYear()}-${t.getUTCMonth() + 1}-${t.getUTCDate()} ${two(hour)}:${two(t.getUTCMinutes())}:${two(t.getUTCSeconds())} ${t.getUTCHours() < 12 ? 'AM' : 'PM'}`;
+}
+
 async function createJob(c: TestConsole, body: Record<string, unknown>, auth?: string): Promise<string> {
   const response = await c.request('POST', CREATE, { body, auth });
   assert.equal(response.status, 201, response.text);
@@ -253,6 +261,12 @@ test(`create_job bodies are stored in full and listed with only PMJob keys (${te
     assert.deepEqual(JSON.parse(row.approved_patch_ids), [PATCH_1], 'ids are stored in lower case');
     assert.deepEqual(JSON.parse(row.asset_ids), [ASSET_1, ASSET_2]);
     assert.deepEqual(JSON.parse(row.exclusion_asset_ids), [ASSET_3]);
+  });
+
+  await t.test('a Once job at a time some time zone has not reached yet is accepted', async () => {
+    const text = startTimeText(Date.now() - 6 * 3_600_000);
+    const id = await createJob(c, minimalBody('Six hours ago in UTC', 'Linux', { scheduleType: 'Once', startDateTime: text }));
+    assert.equal(byId(await listJobs(c, 'platform=Linux&pageSize=100'), id).startDateTime, text);
   });
 
   await t.test('Linux Weekly and Daily jobs, lower-case values and keys in any case, defaults filled in', async () => {
@@ -659,6 +673,8 @@ test(`create_job validation: each rule answers 400 naming the field and stores n
     ['ISO start', minimalBody('x', 'Windows', { scheduleType: 'Once', startDateTime: '2025-04-14T13:45:48Z' }), 'startDateTime', /YYYY-M-D hh:mm:ss AM\|PM/],
     ['24-hour start', minimalBody('x', 'Windows', { scheduleType: 'Once', startDateTime: '2025-4-14 13:45:48 PM' }), 'startDateTime', /12-hour/],
     ['no such day', minimalBody('x', 'Windows', { scheduleType: 'Once', startDateTime: '2025-2-30 01:00:00 PM' }), 'startDateTime', /"2025-2-30 01:00:00 PM"/],
+    ['Once in the past', minimalBody('x', 'Windows', { scheduleType: 'Once', startDateTime: '2020-6-1 09:00:00 AM' }), 'startDateTime', /"2020-6-1 09:00:00 AM" has passed in every time zone: a Once job starting then would never run/],
+    ['Once a day ago', minimalBody('x', 'Linux', { scheduleType: 'Once', startDateTime: startTimeText(Date.now() - 86_400_000) }), 'startDateTime', /has passed in every time zone/],
     ['bad time zone', minimalBody('x', 'Windows', { timezone: 'Mars/Olympus_Mons' }), 'timezone', /IANA time zone/],
     ['SPECIFIC_TZ without zone', minimalBody('x', 'Windows', { timezoneType: 'SPECIFIC_TZ' }), 'timezone', /required when timezoneType is SPECIFIC_TZ/],
     ['zone with AGENT_TZ', minimalBody('x', 'Windows', { timezoneType: 'AGENT_TZ', timezone: 'UTC' }), 'timezone', /only with timezoneType SPECIFIC_TZ/],
