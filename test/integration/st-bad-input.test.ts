@@ -202,14 +202,14 @@ describe('bad ids in paths', () => {
     assertErrorResponse(await c.request('GET', `${ST}/patch/scanTemplates/${UNKNOWN_GUID}`), 404, new RegExp(`scan template ${UNKNOWN_GUID} does not exist`));
   });
 
-  it('answers 404 with a JSON message for unknown routes and methods', async () => {
-    for (const [method, path] of [
-      ['GET', `${ST}/patch/scanz`],
-      ['GET', `${ST}/patch/scans/${scanA.id}/machines/${machineA.id}/patches/1`],
-      ['PUT', `${ST}/patch/scans/${scanA.id}`],
-      ['POST', `${ST}/patch/scans/${scanA.id}`],
-    ] as const) {
-      assertErrorResponse(await c.request(method, path, method === 'GET' ? {} : { body: valid() }), 404, /^no such resource: /, new RegExp(`${method} `));
+  it('answers 404 with a JSON message for unknown routes, 405 with Allow for a method a route does not take', async () => {
+    for (const path of [`${ST}/patch/scanz`, `${ST}/patch/scans/${scanA.id}/machines/${machineA.id}/patches/1`]) {
+      assertErrorResponse(await c.request('GET', path), 404, /^no such resource: GET /);
+    }
+    for (const method of ['PUT', 'POST'] as const) {
+      const response = await c.request(method, `${ST}/patch/scans/${scanA.id}`, { body: valid() });
+      assertErrorResponse(response, 405, new RegExp(`^${method} is not allowed on ${ST}/patch/scans/${scanA.id}; allowed: DELETE, GET, HEAD$`));
+      assert.equal(response.headers.get('allow'), 'DELETE, GET, HEAD');
     }
   });
 
