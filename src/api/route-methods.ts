@@ -4,6 +4,7 @@
  * fed every route as it is added, with the server's own router options, is asked for each
  * method; the server's own router only answers whether one method matches.
  */
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import FindMyWay from 'find-my-way';
 
 type RouterOptions = { caseSensitive: boolean; ignoreTrailingSlash: boolean; maxParamLength: number };
@@ -36,12 +37,15 @@ export class RouteMethodIndex {
 }
 
 /**
- * What a request that matched no route gets: `allowed` set when its path exists under other
- * methods (then 405 with that `Allow`), the message to send either way.
+ * A not-found handler: 405 with `Allow` when the request's path exists under other methods, 404
+ * otherwise, with the body `errorBody` makes of the status and message (each API its own format).
  */
-export function unmatchedRequest(index: RouteMethodIndex, method: string, url: string): { status: 404 | 405; allowed?: string; message: string } {
-  const path = url.split('?')[0];
-  const allowed = index.allowed(url);
-  if (allowed.length === 0) return { status: 404, message: `no such resource: ${method} ${path}` };
-  return { status: 405, allowed: allowed.join(', '), message: `${method} is not allowed on ${path}; allowed: ${allowed.join(', ')}` };
+export function answerUnmatched(index: RouteMethodIndex, errorBody: (status: 404 | 405, message: string) => object) {
+  return (request: FastifyRequest, reply: FastifyReply): FastifyReply => {
+    const path = request.url.split('?')[0];
+    const allowed = index.allowed(request.url);
+    if (allowed.length === 0) return reply.code(404).send(errorBody(404, `no such resource: ${request.method} ${path}`));
+    return reply.code(405).header('allow', allowed.join(', '))
+      .send(errorBody(405, `${request.method} is not allowed on ${path}; allowed: ${allowed.join(', ')}`));
+  };
 }

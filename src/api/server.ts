@@ -5,7 +5,7 @@ import { securityControlsApi } from './st/index.js';
 import { patchManagementApi } from './pm/index.js';
 import { ST_PREFIX } from './st/links.js';
 import { registerTokenRoute } from './token-route.js';
-import { RouteMethodIndex, unmatchedRequest } from './route-methods.js';
+import { RouteMethodIndex, answerUnmatched } from './route-methods.js';
 import { WireRequestError } from './wire-request.js';
 import {
   MAX_PATH_PARAMETER_LENGTH, MAX_REQUEST_HEAD_BYTES, answerClientError, answerFrameworkError, checkQueryStringEncoding,
@@ -43,11 +43,7 @@ export async function buildServer(services: ConsoleServices, options: ServerOpti
   // A path that exists under other methods: 405 with Allow (each API scope formats its own).
   const routeMethods = new RouteMethodIndex(routerOptions);
   app.addHook('onRoute', (route) => routeMethods.add(route.method, route.url));
-  app.setNotFoundHandler((request, reply) => {
-    const unmatched = unmatchedRequest(routeMethods, request.method, request.url);
-    if (unmatched.allowed) reply.header('allow', unmatched.allowed);
-    return reply.code(unmatched.status).send({ message: unmatched.message });
-  });
+  app.setNotFoundHandler(answerUnmatched(routeMethods, (_status, message) => ({ message })));
 
   app.get('/health', async () => ({ status: 'ok' }));
   registerTokenRoute(app, services);

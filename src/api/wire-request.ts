@@ -57,6 +57,11 @@ export class LenientFields {
     return text;
   }
 
+  /** A comma-separated list (`a, b,c`): its items trimmed, empty ones dropped; undefined when absent. */
+  commaList(name: string, options: { maxLength?: number } = {}): string[] | undefined {
+    return this.string(name, options)?.split(',').map((item) => item.trim()).filter((item) => item !== '');
+  }
+
   guid(name: string, options: { required?: boolean } = {}): string | undefined {
     const text = this.string(name, options);
     if (text === undefined || (text === '' && !options.required)) return undefined;

@@ -14,7 +14,7 @@ import type { DeploymentJobsTable, PatchwardenTables } from '../db/schema.js';
 import type { AuthenticatedUser } from '../auth/users.js';
 import { compileQqlToWhere, parseQql } from '../qql/index.js';
 import { deploymentJobQqlTokens } from './job-qql-tokens.js';
-import { checkJobReferences } from './job-references.js';
+import { checkJobReferences, namedInMessage } from './job-references.js';
 import {
   DeploymentJobValidationError, isGuidText, validateDeploymentJobDraft,
   type DeploymentJobDraft, type JobPlatform, type JobQqlCheck, type JobQqlType, type JobScheduleType, type JobStatus,
@@ -418,8 +418,8 @@ export class DeploymentJobService {
       for (const id of found.keys()) {
         if (deleting.has(id)) continue;
         const staying = staysLinked(id);
-        const names = staying.slice(0, 5).map((linker) => `"${linker.name}" (${linker.id})`).join(', ');
-        refused.set(id, `job ${names}${staying.length > 5 ? ` and ${staying.length - 5} more` : ''} ${staying.length === 1 ? 'links' : 'link'} to this job; delete or change ${staying.length === 1 ? 'it' : 'them'} first, or in the same request`);
+        const names = namedInMessage(staying.map((linker) => `"${linker.name}" (${linker.id})`));
+        refused.set(id, `job ${names} ${staying.length === 1 ? 'links' : 'link'} to this job; delete or change ${staying.length === 1 ? 'it' : 'them'} first, or in the same request`);
       }
       for (const chunk of chunks([...deleting])) {
         await trx.deleteFrom('deployment_job_coauthors').where('job_id', 'in', chunk).execute();

@@ -21,12 +21,13 @@ interface Referenced {
   platform: string;
 }
 
-/** How many ids a message names before "and N more". */
+/** How many records a message names before "and N more". */
 const NAMED_IN_MESSAGE = 5;
 
-function idList(ids: readonly string[]): string {
-  const named = ids.slice(0, NAMED_IN_MESSAGE).join(', ');
-  return ids.length > NAMED_IN_MESSAGE ? `${named} and ${ids.length - NAMED_IN_MESSAGE} more` : named;
+/** Records named in a message: the first few, joined by commas, then "and N more". */
+export function namedInMessage(names: readonly string[]): string {
+  const named = names.slice(0, NAMED_IN_MESSAGE).join(', ');
+  return names.length > NAMED_IN_MESSAGE ? `${named} and ${names.length - NAMED_IN_MESSAGE} more` : named;
 }
 
 async function lookUp(ids: readonly string[], find: (chunk: string[]) => Promise<Referenced[]>): Promise<Map<string, Referenced>> {
@@ -43,7 +44,7 @@ function check(field: string, kind: 'asset' | 'patch', ids: readonly string[], f
   const unknown = ids.filter((id) => !found.has(id));
   if (unknown.length > 0) {
     const where = kind === 'asset' ? 'no asset (a machine this console has scanned) has' : 'no patch of the catalog has';
-    throw new DeploymentJobValidationError(field, `${field}: ${where} id ${idList(unknown)}`);
+    throw new DeploymentJobValidationError(field, `${field}: ${where} id ${namedInMessage(unknown)}`);
   }
   if (platform === undefined) return;
   const other = ids.map((id) => found.get(id)!).find((record) => record.platform !== platform);

@@ -419,11 +419,11 @@ function readSort(text: string | undefined): JobSortKey[] {
 export function readJobListQuery(query: unknown): { listQuery: DeploymentJobListQuery; attributes?: ReadonlySet<string> } {
   const fields = new LenientFields(query, 'query');
   const platform = fields.string('platform');
-  const attributesText = fields.string('attributes', { maxLength: 10_000 });
+  const attributeNames = fields.commaList('attributes', { maxLength: 10_000 });
   let attributes: Set<string> | undefined;
-  if (attributesText !== undefined && attributesText !== '') {
+  if (attributeNames !== undefined && attributeNames.length > 0) {
     attributes = new Set();
-    for (const name of attributesText.split(',').map((part) => part.trim()).filter((part) => part !== '')) {
+    for (const name of attributeNames) {
       const key = PM_JOB_WIRE_KEYS.find((k) => k.toLowerCase() === name.toLowerCase());
       if (!key) throw new WireRequestError('attributes', `attributes names fields of a job; ${JSON.stringify(name)} is not one (fields: ${PM_JOB_WIRE_KEYS.join(', ')})`);
       attributes.add(key);

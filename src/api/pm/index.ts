@@ -8,7 +8,7 @@ import { registerPatchRoutes } from './patch-routes.js';
 import { registerAssetRoutes } from './asset-routes.js';
 import { registerVulnerabilityRoutes } from './vulnerability-routes.js';
 import { registerPatchCatalogRoutes } from './patch-catalog-routes.js';
-import { unmatchedRequest, type RouteMethodIndex } from '../route-methods.js';
+import { answerUnmatched, type RouteMethodIndex } from '../route-methods.js';
 
 /**
  * The Patch Management API (`/pm/v1`, `/pm/v2`) as the qualysdk SDK and its CLI call it: bearer
@@ -42,11 +42,8 @@ export async function patchManagementApi(app: FastifyInstance, services: Console
     return reply.code(500).send(pmErrorBody(PmErrorCode.Internal, 'internal error; the console log has the details'));
   });
 
-  app.setNotFoundHandler((request, reply) => {
-    const unmatched = unmatchedRequest(routeMethods, request.method, request.url);
-    if (unmatched.allowed) reply.header('allow', unmatched.allowed);
-    return reply.code(unmatched.status).send(pmErrorBody(unmatched.allowed ? PmErrorCode.MethodNotAllowed : PmErrorCode.NotFound, unmatched.message));
-  });
+  app.setNotFoundHandler(answerUnmatched(routeMethods, (status, message) =>
+    pmErrorBody(status === 405 ? PmErrorCode.MethodNotAllowed : PmErrorCode.NotFound, message)));
 
   // An empty body with a JSON content type is "no body", as the SDK sends for bodiless POSTs.
   app.removeContentTypeParser('application/json');

@@ -59,10 +59,10 @@ const KERNEL_SOURCE = /^(linux|kernel)(-|$)/;
  * commas; absent means all of them.
  */
 function readSeverityList(fields: LenientFields): string[] {
-  const text = fields.string('severityList', { maxLength: 200 });
-  if (text === undefined) return [...VENDOR_SEVERITIES];
+  const words = fields.commaList('severityList', { maxLength: 200 });
+  if (words === undefined) return [...VENDOR_SEVERITIES];
   const severities = new Set<string>();
-  for (const word of text.split(',').map((part) => part.trim()).filter((part) => part !== '')) {
+  for (const word of words) {
     const severity = VENDOR_SEVERITIES.find((s) => s.toLowerCase() === word.toLowerCase());
     if (!severity) throw new WireRequestError('severityList', `severityList: "${word.slice(0, 40)}" is not a vendor severity; use ${VENDOR_SEVERITIES.join(', ')}`);
     severities.add(severity);
@@ -131,8 +131,7 @@ export function registerPatchCatalogRoutes(app: FastifyInstance, services: Conso
     const fields = new LenientFields(request.query, 'query');
     const severities = readSeverityList(fields);
     // Assets carry no tags yet: a tag filter keeps no machine.
-    const tagUuids = (fields.string('tagUUIDs', { maxLength: 100_000 }) ?? '').split(',').map((part) => part.trim()).filter((part) => part !== '');
-    if (tagUuids.length > 0) return [];
+    if ((fields.commaList('tagUUIDs', { maxLength: 100_000 }) ?? []).length > 0) return [];
     const products = await catalog.activeQidsByProduct(severities);
     return products.map(({ product, qids }) => productVulnCountToWire(product, qids))
       .sort((a, b) => b.totalQIDCount - a.totalQIDCount || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));

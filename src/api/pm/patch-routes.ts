@@ -70,10 +70,8 @@ export function readQqlParameter(fields: LenientFields, parameter: string, token
  * ignoring case against the client's field set; a name outside it is refused.
  */
 export function readAttributes(fields: LenientFields, allowed: readonly string[]): Set<string> | undefined {
-  const text = fields.string('attributes', { maxLength: 4096 });
-  if (text === undefined) return undefined;
-  const names = text.split(',').map((name) => name.trim()).filter((name) => name !== '');
-  if (names.length === 0) return undefined;
+  const names = fields.commaList('attributes', { maxLength: 4096 });
+  if (names === undefined || names.length === 0) return undefined;
   const byLower = new Map(allowed.map((name) => [name.toLowerCase(), name]));
   const wanted = new Set<string>();
   for (const name of names) {

@@ -12,7 +12,7 @@ import { registerScanTemplateRoutes } from './scan-template-routes.js';
 import { registerConfigurationRoutes } from './configuration-routes.js';
 import { registerCredentialRoutes } from './credential-routes.js';
 import { registerSshHostKeyRoutes } from './ssh-host-key-routes.js';
-import { unmatchedRequest, type RouteMethodIndex } from '../route-methods.js';
+import { answerUnmatched, type RouteMethodIndex } from '../route-methods.js';
 
 /** The Security Controls console API (`/st/console/api/v1.0`). Every route needs a user. */
 export async function securityControlsApi(app: FastifyInstance, services: ConsoleServices, routeMethods: RouteMethodIndex): Promise<void> {
@@ -39,11 +39,7 @@ export async function securityControlsApi(app: FastifyInstance, services: Consol
     return reply.code(500).send({ message: 'internal error; the console log has the details' });
   });
 
-  app.setNotFoundHandler((request, reply) => {
-    const unmatched = unmatchedRequest(routeMethods, request.method, request.url);
-    if (unmatched.allowed) reply.header('allow', unmatched.allowed);
-    return reply.code(unmatched.status).send({ message: unmatched.message });
-  });
+  app.setNotFoundHandler(answerUnmatched(routeMethods, (_status, message) => ({ message })));
 
   registerConfigurationRoutes(app, services);
   registerOperationRoutes(app, services);
