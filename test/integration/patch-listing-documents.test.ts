@@ -24,6 +24,7 @@ import { PATCH_PAIR_QQL_TOKENS, PATCH_QQL_TOKENS } from '../../src/api/pm/patch-
 import { ASSET_QQL_TOKENS } from '../../src/api/pm/asset-qql-tokens.js';
 import { PATCH_WIRE_DOCUMENT, patchWireFields } from '../../src/api/pm/patch-wire-document.js';
 import { openTestStore, testStore } from '../support/test-database.js';
+import { parseQql } from '../../src/qql/index.js';
 import type { FastifyBaseLogger } from 'fastify';
 import { startConsole } from '../../src/api/console.js';
 import { PatchListingDocumentUpkeep } from '../../src/api/pm/patch-listing-upkeep.js';
@@ -164,6 +165,54 @@ test(`stored listing documents are sent only while current, and every change to 
   assert.equal(storedDocumentSplit(db, PATCH_WIRE_DOCUMENT, 'p').liveReadsOnlyCounts, true);
   assert.deepEqual(await refreshPatchListingDocuments(db, enclosing), { built: PATCH_COUNT - 1, outcome: 'done' });
   await assertListing(db, [], enclosing);
+});
+
+test(`a listing page is the documents listed one by one, joined, whether stored, partly stale or built live (${testStore()})`, { timeout: 120_000 }, async (t) => {
+  const { db } = await storeWithPatches(t);
+  // Text beyond ASCII, of two to four bytes in UTF-8, and characters JSON escapes.
+  await db.kysely.updateTable('patches').set({ title: 'naïve — “quoted” ✓ 𝄞 tab\there \\ end' }).where('id', '=', idOf(3)).execute();
+  await refreshPatchListingDocuments(db, PATCH_WIRE_DOCUMENT);
+  const queries = queriesOf(db);
+  const few = patchWireFields(new Set(['id', 'title', 'missingCount']));
+  const text = (body: Uint8Array | string) => (typeof body === 'string' ? body : new TextDecoder('utf-8', { fatal: true }).decode(body));
+
+  /** Pages through the selection both ways; returns the page bodies and whether each was built live. */
+  const compare = async (label: string, selection: { query?: ReturnType<typeof parseQql> }, fields: typeof PATCH_WIRE_DOCUMENT, stored: boolean) => {
+    const pages: Array<{ body: Uint8Array | string; builtLive: boolean }> = [];
+    let afterId: string | undefined;
+    for (let n = 0; ; n++) {
+      const rows = await queries.listPatchDocuments(selection, { afterId, limit: 7 }, fields, { stored });
+      const page = await queries.listPatchDocumentPage(selection, { afterId, limit: 7 }, fields, { stored });
+      const where = `${label}, page ${n + 1}`;
+      assert.equal(text(page.body), `[${rows.map((row) => row.document).join(',')}]`, `${where}: the same bytes`);
+      assert.equal(JSON.parse(text(page.body)).length, rows.length, `${where}: a JSON array of the page`);
+      assert.equal(page.count, rows.length, `${where}: count`);
+      assert.equal(page.lastId, rows.at(-1)?.id, `${where}: last id`);
+      assert.equal(page.builtLive, rows.some((row) => row.builtLive), `${where}: built live`);
+      pages.push({ body: page.body, builtLive: page.builtLive });
+      if (rows.length < 7) return pages;
+      afterId = page.lastId;
+    }
+  };
+
+  const selections = { all: {}, critical: { query: parseQql('vendorSeverity:Critical') }, none: { query: parseQql('title:"no such title"') } };
+  for (const [name, selection] of Object.entries(selections)) {
+    const storedPages = await compare(`${name}, stored`, selection, PATCH_WIRE_DOCUMENT, true);
+    assert.ok(storedPages.every((page) => !page.builtLive), `${name}: every stored document current`);
+    // SQLite joins the page in the store and hands over its UTF-8 bytes; PostgreSQL's are joined here.
+    for (const page of storedPages) assert.equal(typeof page.body === 'string', db.dialect === 'postgres', `${name}: body kind on ${db.dialect}`);
+    await compare(`${name}, live`, selection, PATCH_WIRE_DOCUMENT, false);
+    await compare(`${name}, three fields`, selection, few, false);
+  }
+  const [empty] = await compare('none', selections.none, PATCH_WIRE_DOCUMENT, true);
+  assert.equal(text(empty.body), '[]');
+  assert.match(text((await queries.listPatchDocumentPage({}, { limit: 7 }, PATCH_WIRE_DOCUMENT, { stored: true })).body),
+    /"title":"naïve — “quoted” ✓ 𝄞 tab\\there \\\\ end"/, 'text beyond ASCII as it is, escapes escaped');
+
+  // A patch changed since the refresh: its page is read record by record and the document built live.
+  await db.kysely.updateTable('patches').set({ title: 'retitled ✓' }).where('id', '=', idOf(9)).execute();
+  const afterChange = await compare('all, one stale', selections.all, PATCH_WIRE_DOCUMENT, true);
+  assert.deepEqual(afterChange.map((page) => page.builtLive), afterChange.map((_, i) => i === 1), 'only the second page (patches 7–13) built a document live');
 });
 
 test(`refreshes go in batches, yield between them and stop when asked (${testStore()})`, { timeout: 60_000 }, async (t) => {

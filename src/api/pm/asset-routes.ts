@@ -87,7 +87,7 @@ export function registerAssetRoutes(app: FastifyInstance, services: ConsoleServi
     const attributes = listing.attributes;
     const counts = !attributes || ['installedPatchCount', 'missingPatchCount', 'nonSupersededMissingPatchCount'].some((key) => attributes.has(key));
     const assets = await queries.listAssets(selection, { afterMachineId: cursor?.lastKey, limit }, { counts });
-    sendSearchAfter(reply, position, limit, assets.map((a) => a.machineId));
+    sendSearchAfter(reply, position, limit, { count: assets.length, lastKey: assets.at(-1)?.machineId });
     return assets.map((asset) => pickAttributes(assetToWire(asset), attributes));
   }));
 

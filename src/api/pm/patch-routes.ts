@@ -145,12 +145,13 @@ export function registerPatchRoutes(app: FastifyInstance, services: ConsoleServi
       return [];
     }
     // The store writes each patch's JSON (only keys the response schema declares, see
-    // patch-wire-document.ts), from its stored document when current; the page is sent as their array.
+    // patch-wire-document.ts), from its stored document when current, and the page is sent as
+    // their array, as the store joined it.
     const whole = listing.attributes === undefined;
-    const patches = await queries.listPatchDocuments(selection, { afterId: cursor?.lastKey, limit }, patchWireFields(listing.attributes), { stored: whole });
-    if (whole && patches.some((p) => p.builtLive)) upkeep.request();
-    sendSearchAfter(reply, position, limit, patches.map((p) => p.id));
-    return reply.type('application/json; charset=utf-8').send(`[${patches.map((p) => p.document).join(',')}]`);
+    const page = await queries.listPatchDocumentPage(selection, { afterId: cursor?.lastKey, limit }, patchWireFields(listing.attributes), { stored: whole });
+    if (whole && page.builtLive) upkeep.request();
+    sendSearchAfter(reply, position, limit, { count: page.count, lastKey: page.lastId });
+    return reply.type('application/json; charset=utf-8').send(page.body);
   });
   app.post('/v2/patches', { schema: { response: { 200: { type: 'array', items: PmPatch } } } }, listPatches);
   app.get('/v1/patches', { schema: { response: { 200: { type: 'array', items: PmPatch } } } }, listPatches);

@@ -79,7 +79,7 @@ export function recordLimitExceeded(): PmRequestError {
  * Sets the `searchAfter` response header when the page is full (more records may follow). A short
  * page ends the listing, so it carries none.
  */
-export function sendSearchAfter<K extends string | number>(reply: FastifyReply, position: number, limit: number, keys: K[]): void {
-  if (limit === 0 || keys.length < limit) return;
-  reply.header(SEARCH_AFTER_HEADER, encodeSearchAfter({ position: position + keys.length, lastKey: keys[keys.length - 1] }));
+export function sendSearchAfter<K extends string | number>(reply: FastifyReply, position: number, limit: number, page: { count: number; lastKey: K | undefined }): void {
+  if (limit === 0 || page.count < limit || page.lastKey === undefined) return;
+  reply.header(SEARCH_AFTER_HEADER, encodeSearchAfter({ position: position + page.count, lastKey: page.lastKey }));
 }
