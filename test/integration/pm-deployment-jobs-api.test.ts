@@ -373,7 +373,7 @@ test(`list_jobs paging from page 0 until an empty page (${testStore()})`, async 
       ['pageNumber=-1', /pageNumber must be between 0/],
       ['pageNumber=two', /pageNumber must be a whole number/],
       ['ownedJob=maybe', /ownedJob must be true or false/],
-      ['attributes=name,colour', /"colour" is not one/],
+      ['attributes=name,colour', /attributes: "colour" is not a field of this object; allowed: id, /],
       ['sort=%5B%7B%22colour%22%3A%22asc%22%7D%5D', /cannot sort by "colour"/],
       ['sort=%5B%7B%22name%22%3A%22up%22%7D%5D', /must be "asc" or "desc"/],
       ['sort=%5Bnot+json', /sort is not valid JSON/],

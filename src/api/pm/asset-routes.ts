@@ -17,7 +17,8 @@ import { AssetPatchQueries, type AssetRecord } from '../../scans/asset-patch-que
 import { ASSET_WIRE_KEYS, PmAsset, PmAssetCount, PmAssetUuidMapping, type PmAssetUuidMappingWire, type PmAssetWire } from './pm-wire-models.js';
 import { ASSET_QQL_TOKENS, ASSET_STATUS } from './asset-qql-tokens.js';
 import { PATCH_PAIR_QQL_TOKENS, PATCH_QQL_TOKENS } from './patch-qql-tokens.js';
-import { answeringQqlErrors, pickAttributes, readListingRequest, readQqlParameter } from './patch-routes.js';
+import { answeringQqlErrors, readListingRequest, readQqlParameter } from './patch-routes.js';
+import { pickAttributes } from './attributes.js';
 import { pageLimit, readSearchAfter, recordLimitExceeded, RECORD_LIMIT, sendSearchAfter } from './search-after.js';
 import { PmErrorCode, PmRequestError } from './pm-errors.js';
 import { PATCH_PLATFORMS } from '../../assess/types.js';

@@ -19,6 +19,7 @@ import {
 } from '../../deploy/deployment-job-validation.js';
 import { PATCH_PLATFORMS } from '../../assess/types.js';
 import { QQL_TEXT_READ_LIMIT } from './patch-routes.js';
+import { pickAttributes, readAttributes } from './attributes.js';
 
 // ---------------------------------------------------------------------------------------------
 // Response shapes.
@@ -208,10 +209,7 @@ export function jobToWire(job: DeploymentJob, attributes?: ReadonlySet<string>):
     schemaVersion: '1.0',
     deleted: false,
   };
-  if (!attributes) return wire;
-  const selected: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(wire)) if (attributes.has(key)) selected[key] = value;
-  return selected as PmJobWire;
+  return pickAttributes(wire, attributes);
 }
 
 export function resultSummaryToWire(summary: DeploymentJobResultSummary): Static<typeof PmJobResultSummary> {
@@ -419,16 +417,7 @@ function readSort(text: string | undefined): JobSortKey[] {
 export function readJobListQuery(query: unknown): { listQuery: DeploymentJobListQuery; attributes?: ReadonlySet<string> } {
   const fields = new LenientFields(query, 'query');
   const platform = fields.string('platform');
-  const attributeNames = fields.commaList('attributes', { maxLength: 10_000 });
-  let attributes: Set<string> | undefined;
-  if (attributeNames !== undefined && attributeNames.length > 0) {
-    attributes = new Set();
-    for (const name of attributeNames) {
-      const key = PM_JOB_WIRE_KEYS.find((k) => k.toLowerCase() === name.toLowerCase());
-      if (!key) throw new WireRequestError('attributes', `attributes names fields of a job; ${JSON.stringify(name)} is not one (fields: ${PM_JOB_WIRE_KEYS.join(', ')})`);
-      attributes.add(key);
-    }
-  }
+  const attributes = readAttributes(fields, PM_JOB_WIRE_KEYS);
   return {
     listQuery: {
       platform: platform === undefined || platform === '' ? undefined : fields.enumValue('platform', PATCH_PLATFORMS, 'Windows'),

@@ -13,7 +13,8 @@ import {
   type PmProductVulnCountWire,
 } from './pm-wire-models.js';
 import { PATCH_PACKAGE_QQL_TOKENS, VENDOR_SEVERITIES } from './patch-qql-tokens.js';
-import { answeringQqlErrors, pickAttributes, readAttributes, readQqlParameter } from './patch-routes.js';
+import { answeringQqlErrors, readQqlParameter } from './patch-routes.js';
+import { pickAttributes, readAttributes } from './attributes.js';
 import { PmErrorCode, PmRequestError } from './pm-errors.js';
 import { RECORD_LIMIT } from './search-after.js';
 import { PATCH_PLATFORMS } from '../../assess/types.js';

@@ -6,7 +6,8 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ConsoleServices } from '../console-services.js';
-import { LenientFields, WireRequestError } from '../wire-request.js';
+import { LenientFields } from '../wire-request.js';
+import { readAttributes } from './attributes.js';
 import { isQqlError, parseQql, validateQql, type QqlError, type QqlNode, type QqlTokenTable } from '../../qql/index.js';
 import { AssetPatchQueries } from '../../scans/asset-patch-queries.js';
 import { PATCH_WIRE_KEYS, PmPatch, PmPatchCount } from './pm-wire-models.js';
@@ -63,33 +64,6 @@ export function readQqlParameter(fields: LenientFields, parameter: string, token
     if (isQqlError(error)) throw new QqlParameterError(parameter, error);
     throw error;
   }
-}
-
-/**
- * `attributes=id,title`: the response keys wanted, or undefined for all. Names are matched
- * ignoring case against the client's field set; a name outside it is refused.
- */
-export function readAttributes(fields: LenientFields, allowed: readonly string[]): Set<string> | undefined {
-  const names = fields.commaList('attributes', { maxLength: 4096 });
-  if (names === undefined || names.length === 0) return undefined;
-  const byLower = new Map(allowed.map((name) => [name.toLowerCase(), name]));
-  const wanted = new Set<string>();
-  for (const name of names) {
-    const canonical = byLower.get(name.toLowerCase());
-    if (!canonical) {
-      throw new WireRequestError('attributes', `attributes: "${name.length > 60 ? `${name.slice(0, 57)}...` : name}" is not a field of this object; allowed: ${allowed.join(', ')}`);
-    }
-    wanted.add(canonical);
-  }
-  return wanted;
-}
-
-/** Keeps only the wanted keys of a wire object. */
-export function pickAttributes<T extends object>(wire: T, wanted: Set<string> | undefined): T {
-  if (!wanted) return wire;
-  const picked: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(wire)) if (wanted.has(key)) picked[key] = value;
-  return picked as T;
 }
 
 export interface ListingRequest {
