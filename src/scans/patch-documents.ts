@@ -12,7 +12,7 @@
  */
 import { sql, type RawBuilder } from 'kysely';
 import type { PatchwardenDb, SqlDialectName } from '../db/database.js';
-import type { PmPatchViewRow } from './pm-query-views.js';
+import { PM_PATCH_COUNT_COLUMN_NAMES, type PmPatchViewRow } from './pm-query-views.js';
 
 type ColumnOfType<T> = { [K in keyof PmPatchViewRow]-?: PmPatchViewRow[K] extends T ? K : never }[keyof PmPatchViewRow];
 
@@ -49,7 +49,7 @@ const DOCUMENT_KEY = /^[A-Za-z][A-Za-z0-9_]*$/;
  * Columns of `pm_patches` that change without the patch changing (they come from the fleet's
  * status counts): a stored document leaves them out, and they are read when a page is.
  */
-const LIVE_COLUMNS: ReadonlySet<string> = new Set(['missing_count', 'installed_count', 'fleet_missing_count', 'fleet_installed_count']);
+const LIVE_COLUMNS: ReadonlySet<string> = new Set(PM_PATCH_COUNT_COLUMN_NAMES);
 
 function columnOf(value: PatchDocumentValue): string | undefined {
   if ('values' in value || 'constant' in value) return undefined;

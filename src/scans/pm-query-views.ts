@@ -116,6 +116,9 @@ export type PmDb = PatchwardenTables & PmViews;
 const PATCH_STATUS_OF_STATE = sql`(${sql.join(Object.entries(PATCH_STATES_OF_STATUS).flatMap(([status, states]) => states.map(
   (state) => sql`select ${sql.lit(state)} as state, ${sql.lit(status)} as patch_status`)), sql` union all `)})`;
 
+/** The columns of a patch row read from its fleet counts (PM_PATCH_COUNT_COLUMNS). */
+export const PM_PATCH_COUNT_COLUMN_NAMES = ['missing_count', 'installed_count', 'fleet_missing_count', 'fleet_installed_count'] as const;
+
 /**
  * The columns `pm_patches` takes from a patch's status counts `c` (a `patch_status_counts` row
  * left-joined on the patch id; absent when no machine has a status for the patch).
