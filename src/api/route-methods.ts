@@ -29,9 +29,8 @@ export class RouteMethodIndex {
     }
   }
 
-  /** The methods that answer the request's path (its query string ignored), sorted; none for an unknown path. */
-  allowed(url: string): string[] {
-    const path = url.split('?')[0];
+  /** The methods that answer a path (without its query string), sorted; none for an unknown path. */
+  allowed(path: string): string[] {
     return [...this.methods].filter((method) => this.router.find(method, path) !== null).sort();
   }
 }
@@ -43,7 +42,7 @@ export class RouteMethodIndex {
 export function answerUnmatched(index: RouteMethodIndex, errorBody: (status: 404 | 405, message: string) => object) {
   return (request: FastifyRequest, reply: FastifyReply): FastifyReply => {
     const path = request.url.split('?')[0];
-    const allowed = index.allowed(request.url);
+    const allowed = index.allowed(path);
     if (allowed.length === 0) return reply.code(404).send(errorBody(404, `no such resource: ${request.method} ${path}`));
     return reply.code(405).header('allow', allowed.join(', '))
       .send(errorBody(405, `${request.method} is not allowed on ${path}; allowed: ${allowed.join(', ')}`));

@@ -108,6 +108,11 @@ function statementKeeping(statement: string, selection: PlannedSelection, shape:
 /** Alias of a page's ids with their counts (see storedPatchDocumentsStatement). */
 const PAGE_ALIAS = 'pm_page';
 
+/** What a statement of a page of documents is built from besides its selection (statementKeeping's shape). */
+function documentPageShape(page: { afterId?: string; limit: number }, fields: readonly PatchDocumentField[]): unknown[] {
+  return [page.limit, page.afterId !== undefined, fields.map((field) => field.key)];
+}
+
 /** One page of a patch listing, as its response body (listPatchDocumentPage). */
 export interface PatchDocumentPage {
   /** The JSON array of the page's documents: UTF-8 bytes, or text. */
@@ -622,7 +627,7 @@ export class AssetPatchQueries {
     const selection = await this.planSemiJoin('patches', requested, 'page');
     if (this.db.dialect === 'sqlite') {
       const stored = options.stored === true;
-      const [joined] = await this.run(stored ? 'stored patch page' : 'patch page', selection, [page.limit, page.afterId !== undefined, fields.map((field) => field.key)],
+      const [joined] = await this.run(stored ? 'stored patch page' : 'patch page', selection, documentPageShape(page, fields),
         () => joinedDocumentPage(stored ? this.storedPatchDocumentsStatement(selection, page, fields) : this.liveDocumentsStatement(selection, page, fields)),
         [[PATCH_CURSOR, page.afterId]]);
       if (Number(joined.unstored) === 0) {
@@ -644,11 +649,11 @@ export class AssetPatchQueries {
     selection: PlannedSelection, page: { afterId?: string; limit: number }, fields: readonly PatchDocumentField[], options: { stored?: boolean },
   ): Promise<Array<{ id: string; document: string; builtLive: boolean }>> {
     if (!options.stored) {
-      const rows = await this.run('patch documents', selection, [page.limit, page.afterId !== undefined, fields.map((field) => field.key)],
+      const rows = await this.run('patch documents', selection, documentPageShape(page, fields),
         () => this.liveDocumentsStatement(selection, page, fields), [[PATCH_CURSOR, page.afterId]]);
       return rows.map((row) => ({ id: row.id, document: row.document, builtLive: true }));
     }
-    const rows = await this.run('stored patch documents', selection, [page.limit, page.afterId !== undefined, fields.map((field) => field.key)],
+    const rows = await this.run('stored patch documents', selection, documentPageShape(page, fields),
       () => this.storedPatchDocumentsStatement(selection, page, fields), [[PATCH_CURSOR, page.afterId]]);
     // Patches without a current stored document (changed since the last refresh): built live.
     const unstored = rows.filter((row) => row.document === null).map((row) => row.id);
