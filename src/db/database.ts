@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import SQLite from 'better-sqlite3';
 import pg from 'pg';
+import { parseIntoClientConfig } from 'pg-connection-string';
 import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
 import type { PatchwardenTables } from './schema.js';
 import { namingPostgresStatements, reusingSqliteStatements } from './prepared-statements.js';
@@ -64,12 +65,33 @@ function openConnections(pool: pg.Pool): { closed(timeoutMs: number): Promise<vo
   };
 }
 
+/**
+ * What each of the console's PostgreSQL sessions is started with, ahead of the `options` of the
+ * URL (which come after it, and so win: `?options=-c%20jit%3Don` turns JIT back on).
+ * JIT compilation is off: the console's statements are short, and compiling one whose estimated
+ * cost passes `jit_above_cost` took longer than running it (on the store of
+ * bench/pm-patches-query.ts, counting the assets having `vendor:debian`, checked machine by
+ * machine, took 172 ms with JIT and 84 ms without; see docs/benchmarks.md).
+ */
+export const POSTGRES_SESSION_OPTIONS = '-c jit=off';
+
+/** The pool's settings for a PostgreSQL URL: the URL's own, with the console's session options first. */
+function postgresPoolConfig(url: string): pg.PoolConfig {
+  let parsed: pg.ClientConfig;
+  try {
+    parsed = parseIntoClientConfig(url);
+  } catch (error) {
+    throw new Error(`DATABASE_URL is not a valid PostgreSQL URL (${(error as Error).message}): ${redactDatabaseUrl(url)}`);
+  }
+  return { ...parsed, options: [POSTGRES_SESSION_OPTIONS, parsed.options].filter(Boolean).join(' '), max: 10 };
+}
+
 export function openDatabase(config: DatabaseConfig): PatchwardenDb {
   const url = config.databaseUrl?.trim();
   if (url && /^postgres(ql)?:\/\//i.test(url)) {
     // COUNT(*) and BIGINT come back as strings by default; every count we keep fits a JS number.
     pg.types.setTypeParser(20, (value: string) => Number.parseInt(value, 10));
-    const pool = new pg.Pool({ connectionString: url, max: 10 });
+    const pool = new pg.Pool(postgresPoolConfig(url));
     const kysely = new Kysely<PatchwardenTables>({ dialect: new PostgresDialect({ pool: namingPostgresStatements(pool) }) });
     const connections = openConnections(pool);
     return {
