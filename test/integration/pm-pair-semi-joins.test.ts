@@ -3,8 +3,9 @@
  * ways (PairSemiJoin in asset-patch-queries.ts), chosen by counting the matching pairs up to a
  * limit. Whichever is chosen, pages and counts must hold exactly the records an independent
  * computation over the same generated fleet says: checked here with limits that make every
- * havingQuery go one way, then the other, and with the defaults, on both stores (PostgreSQL
- * always writes the `in` form and plans it itself; the limits change nothing there).
+ * havingQuery go one way, then the other, and with the defaults, on both stores. (PostgreSQL
+ * writes patches `in` always, and assets `exists` only for a havingQuery that reads nothing of a
+ * pair's status and that a large enough share of the pairs match: checked here too.)
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -80,6 +81,16 @@ test(`havingQuery pages and counts are the same whichever way the pairs are join
       query: qql('operatingSystem:ubuntu', ASSET_QQL_TOKENS), havingQuery: qql('vendorSeverity:[Low, None] and not patchStatus:Installed', PATCH_PAIR_QQL_TOKENS),
     }, (a) => a.os.startsWith('Ubuntu') && [...a.status].some(([id, s]) => ['Low', 'None'].includes(patchById.get(id)!.severity) && statusOf(s) === 'Missing')],
     ['a patch nobody has', { havingQuery: qql('cve:`CVE-1999-0001`', PATCH_PAIR_QQL_TOKENS) }, () => false],
+    // Without a pair's status (PostgreSQL may join these `exists`, by the share of pairs matching).
+    ['having any patch of the vendor', { havingQuery: qql('vendor:debian', PATCH_PAIR_QQL_TOKENS) }, (a) => a.status.size > 0],
+    ['having a critical patch', { havingQuery: qql('vendorSeverity:Critical', PATCH_PAIR_QQL_TOKENS) },
+      (a) => [...a.status.keys()].some((id) => patchById.get(id)!.severity === 'Critical')],
+    ['having a patch of pkg00x or of two CVEs', { havingQuery: qql('title:pkg00 or cve:[`CVE-2025-1003`, `CVE-2025-1011`]', PATCH_PAIR_QQL_TOKENS) },
+      (a) => [...a.status.keys()].some((id) => /^pkg00/.test(patchSpecs[patchIds.indexOf(id)].source)
+        || patchById.get(id)!.cves.some((cve) => cve === 'CVE-2025-1003' || cve === 'CVE-2025-1011'))],
+    ['Debian, having a patch not of low severity', {
+      query: qql('operatingSystem:debian', ASSET_QQL_TOKENS), havingQuery: qql('not vendorSeverity:Low', PATCH_PAIR_QQL_TOKENS),
+    }, (a) => a.os.startsWith('Debian') && [...a.status.keys()].some((id) => patchById.get(id)!.severity !== 'Low')],
   ];
   const patchCases: Array<[string, PatchAssetSelection, (patch: GeneratedPatch) => boolean]> = [
     ['on any Debian machine', { havingQuery: qql('operatingSystem:debian', ASSET_QQL_TOKENS) },
@@ -95,8 +106,9 @@ test(`havingQuery pages and counts are the same whichever way the pairs are join
 
   const ways: Array<[string, PairProbeLimits]> = [
     // A limit of 1 is reached by any match: every havingQuery that matches is joined `exists`.
-    ['exists', { patches: { page: 1, count: 1 }, assets: { page: 1, count: 1 } }],
-    ['in', { patches: { page: 1_000_000_000, count: 1_000_000_000 }, assets: { page: 1_000_000_000, count: 1_000_000_000 } }],
+    // A share of 0 is reached by any havingQuery PostgreSQL may join `exists`, and one of 2 by none.
+    ['exists', { patches: { page: 1, count: 1 }, assets: { page: 1, count: 1 }, postgresAssetShares: { page: 0, count: 0 } }],
+    ['in', { patches: { page: 1_000_000_000, count: 1_000_000_000 }, assets: { page: 1_000_000_000, count: 1_000_000_000 }, postgresAssetShares: { page: 2, count: 2 } }],
     ['default', DEFAULT_PAIR_PROBE_LIMITS],
   ];
   let nonEmpty = 0;
@@ -125,3 +137,51 @@ test(`havingQuery pages and counts are the same whichever way the pairs are join
   // Cases that keep nothing or everything prove little: most must keep some.
   assert.ok(nonEmpty >= 3 * 7, `only ${nonEmpty} selective cases`);
 });
+
+if (testStore() === 'postgres') {
+  test('PostgreSQL: assets having what most pairs match are checked machine by machine; sparse matches and pair statuses are collected (postgres)', { timeout: 120_000 }, async (t) => {
+    const { db } = await openTestStore(t, 'pair-share');
+    await migrateToLatest(db);
+    // 40 patches on 30 machines: each machine has 20 of them; patches pkg000-pkg003 are critical.
+    const patchIds = await insertPatches({ db }, Array.from({ length: 40 }, (_, i) => ({
+      source: `pkg${String(i).padStart(3, '0')}`, severity: i < 4 ? 'Critical' : 'Low', cves: i === 5 ? ['CVE-2025-0005'] : [],
+    })));
+    await insertAssets({ db }, Array.from({ length: 30 }, (_, m) => ({
+      name: `node-${m}`, os: 'Debian GNU/Linux 12 (bookworm)',
+      patches: Object.fromEntries(patchIds.filter((_, i) => (i + m) % 2 === 0).map((id) => [id, m % 3 === 0 ? 'Missing' : 'Installed'])),
+    })));
+    // Every statement the queries run, as sent.
+    const statements: string[] = [];
+    const kysely = new Proxy(db.kysely, {
+      get(target, property) {
+        if (property === 'executeQuery') {
+          return (query: { sql: string }) => { statements.push(query.sql); return target.executeQuery(query as never); };
+        }
+        const value = Reflect.get(target, property, target);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    const queries = new AssetPatchQueries({ ...db, kysely }, TOKENS);
+    const cases: Array<[string, number, { page: boolean; count: boolean }]> = [
+      // Shares of all pairs: 1, 0.9 (pkg000-pkg003 hold 4 of 40 patches' pairs), 0.1, 0.025.
+      ['vendor:debian', 30, { page: true, count: true }],
+      ['vendorSeverity:Low', 30, { page: true, count: true }],
+      ['vendorSeverity:Critical', 30, { page: false, count: false }],
+      ['cve:`CVE-2025-0005`', 15, { page: false, count: false }],
+      // A pair's status is not in the counts of a sample: always collected.
+      ['vendor:debian and patchStatus:Missing', 10, { page: false, count: false }],
+    ];
+    for (const [text, expected, checkedOneByOne] of cases) {
+      const selection = { havingQuery: qql(text, PATCH_PAIR_QQL_TOKENS) };
+      statements.length = 0;
+      const page = await queries.listAssets(selection, { limit: 100 }, { counts: false });
+      assert.equal(page.length, expected, `assets having ${text}`);
+      assert.equal(statements.some((statement) => /exists \(select 1 as "one" .* offset 0\)/is.test(statement)), checkedOneByOne.page,
+        `a page of assets having ${text}: ${checkedOneByOne.page ? 'checked machine by machine' : 'pairs collected'}`);
+      statements.length = 0;
+      assert.equal(await queries.countAssets(selection), expected, `count of assets having ${text}`);
+      assert.equal(statements.some((statement) => /exists \(select 1 as "one" .* offset 0\)/is.test(statement)), checkedOneByOne.count,
+        `the count of assets having ${text}: ${checkedOneByOne.count ? 'checked machine by machine' : 'pairs collected'}`);
+    }
+  });
+}
