@@ -89,7 +89,7 @@ test('each broken machine gets its own error, and the healthy machine of the sam
 
   const dropped = machineNamed(outcome, dropping.endpoint);
   assert.equal(dropped.errorNumber, ScanErrorNumber.ConnectionDropped, dropped.errorDescription);
-  assert.match(dropped.errorDescription, new RegExp(`^the (connection to|session on) ${USER}@127\\.0\\.0\\.1:${dropping.port} (was lost|ended without an exit status) while collecting \\(after \\d+ bytes of output\\)$`));
+  assert.match(dropped.errorDescription, new RegExp(`^the (connection to|session on) ${USER}@127\\.0\\.0\\.1:${dropping.port} (was lost|ended without an exit status) (while collecting \\(after \\d+ bytes of output\\)|before the probe started)$`));
 
   const unsupported = machineNamed(outcome, foreign.endpoint);
   assert.equal(unsupported.errorNumber, ScanErrorNumber.UnsupportedOperatingSystem, unsupported.errorDescription);

@@ -65,6 +65,12 @@ export class SshCollectionError extends Error {
 const SUDO_SCRIPT_MARKER = 'patchwarden-probe-script-follows';
 
 /**
+ * How long a refused probe waits to see whether the connection is ending: a session killed as it
+ * starts makes ssh2 fail the request before the connection is seen to close.
+ */
+const EXEC_REFUSAL_GRACE_MS = 1_000;
+
+/**
  * With sudo, the password (when there is one) is sent first; sudo reads it, and the wrapper
  * skips any line before the marker, so a password sudo did not ask for is never run as a command.
  */
@@ -80,6 +86,8 @@ function errorCode(error: unknown): string {
 /** Runs scripts on one remote machine over a single SSH connection, opened on first use. */
 export class SshMachineShell implements MachineShell {
   private client?: Client;
+  /** Whether the connection has ended (the server or the network closed it). */
+  private connectionEnded = false;
   private connecting?: Promise<Client>;
   private closed = false;
   private presentedKey?: PresentedHostKey;
@@ -106,6 +114,8 @@ export class SshMachineShell implements MachineShell {
     const connectTimeoutMs = this.options.connectTimeoutMs ?? DEFAULT_SSH_CONNECT_TIMEOUT_MS;
     return new Promise<Client>((resolve, reject) => {
       const client = new Client();
+      const ended = (): void => { this.connectionEnded = true; };
+      client.once('end', ended).once('close', ended);
       let refusal: SshCollectionError | undefined;
       let settled = false;
       const fail = (error: Error): void => {
@@ -188,8 +198,14 @@ export class SshMachineShell implements MachineShell {
     const command = sudo ? sudoCommand() : 'sh -s';
     const input = sudo ? `${sudo.password !== undefined ? `${sudo.password}\n` : ''}${SUDO_SCRIPT_MARKER}\n${script}` : script;
     const channel = await new Promise<ClientChannel>((resolve, reject) => {
-      client.exec(command, (error, stream) => (error ? reject(new SshCollectionError('dropped',
-        `${this.describe()} refused to start the probe: ${error.message}`)) : resolve(stream)));
+      client.exec(command, (error, stream) => {
+        if (!error) return resolve(stream);
+        // ssh2 answers a refused request and a connection lost before the answer (a session
+        // killed at once) with the same error: the connection ending tells them apart.
+        void this.connectionEnds(client, EXEC_REFUSAL_GRACE_MS).then((lost) => reject(new SshCollectionError('dropped', lost
+          ? `the connection to ${this.describe()} was lost before the probe started`
+          : `${this.describe()} refused to start the probe: ${error.message}`)));
+      });
     });
     return new Promise<MachineShellResult>((resolve, reject) => {
       const stdout: Buffer[] = [];
@@ -248,6 +264,21 @@ export class SshMachineShell implements MachineShell {
   }
 
   /** Closes the connection; safe to call more than once. */
+  /** Whether the connection has ended, or ends within `withinMs`. */
+  private connectionEnds(client: Client, withinMs: number): Promise<boolean> {
+    if (this.connectionEnded) return Promise.resolve(true);
+    return new Promise<boolean>((resolve) => {
+      const settle = (ended: boolean): void => {
+        clearTimeout(timer);
+        client.removeListener('end', onEnd).removeListener('close', onEnd);
+        resolve(ended);
+      };
+      const onEnd = (): void => settle(true);
+      const timer = setTimeout(() => settle(false), withinMs);
+      client.once('end', onEnd).once('close', onEnd);
+    });
+  }
+
   close(): void {
     this.closed = true;
     this.client?.end();
