@@ -73,7 +73,7 @@ function openConnections(pool: pg.Pool): { closed(timeoutMs: number): Promise<vo
  * bench/pm-patches-query.ts, counting the assets having `vendor:debian`, checked machine by
  * machine, took 172 ms with JIT and 84 ms without; see docs/benchmarks.md).
  */
-export const POSTGRES_SESSION_OPTIONS = '-c jit=off';
+const POSTGRES_SESSION_OPTIONS = '-c jit=off';
 
 /** The pool's settings for a PostgreSQL URL: the URL's own, with the console's session options first. */
 function postgresPoolConfig(url: string): pg.PoolConfig {

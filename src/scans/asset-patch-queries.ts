@@ -622,7 +622,8 @@ export class AssetPatchQueries {
    * 0 when the sample has no pairs.
    */
   private async postgresAssetPairShare(selection: PatchAssetSelection & { havingQuery: QqlNode }): Promise<number> {
-    const [row] = await this.run('pair share', selection, [PAIR_SHARE_SAMPLE], () => {
+    // Kept by the havingQuery alone: the assets' own query is no part of the statement.
+    const [row] = await this.run('pair share', { havingQuery: selection.havingQuery, now: selection.now }, [PAIR_SHARE_SAMPLE], () => {
       const wanted = new Set<PmViewName>(['pm_patches']);
       viewsOfQuery(selection.havingQuery, this.tokens.patches, wanted);
       const conditions = this.compile(selection.havingQuery, this.tokens.patches, PM_VIEWS.patches, selection.now ?? Date.now());

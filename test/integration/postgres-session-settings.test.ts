@@ -8,17 +8,25 @@ import assert from 'node:assert/strict';
 import { tmpdir } from 'node:os';
 import { test } from 'node:test';
 import { sql } from 'kysely';
-import { openDatabase, type PatchwardenDb } from '../../src/db/database.js';
+import { openDatabase } from '../../src/db/database.js';
 import { createPostgresDatabase, testPostgresAdminUrl, testStore } from '../support/test-database.js';
 
-/** The settings of `count` sessions of the store at once (each statement holds its own connection). */
-async function sessionSettings(db: PatchwardenDb, count: number): Promise<Array<{ jit: string; statement_timeout: string; pid: number }>> {
-  return Promise.all(Array.from({ length: count }, async () => {
-    const { rows } = await sql<{ jit: string; statement_timeout: string; pid: number }>`
-      select current_setting('jit') as jit, current_setting('statement_timeout') as statement_timeout,
-        pg_backend_pid() as pid, pg_sleep(0.05)::text as slept`.execute(db.kysely);
-    return rows[0];
-  }));
+/**
+ * The settings of `count` sessions at once (each statement holds its own connection) of a store
+ * opened on `url`, closed again.
+ */
+async function sessionSettings(url: string, count: number): Promise<Array<{ jit: string; statement_timeout: string; pid: number }>> {
+  const db = openDatabase({ dataDir: tmpdir(), databaseUrl: url });
+  try {
+    return await Promise.all(Array.from({ length: count }, async () => {
+      const { rows } = await sql<{ jit: string; statement_timeout: string; pid: number }>`
+        select current_setting('jit') as jit, current_setting('statement_timeout') as statement_timeout,
+          pg_backend_pid() as pid, pg_sleep(0.05)::text as slept`.execute(db.kysely);
+      return rows[0];
+    }));
+  } finally {
+    await db.close();
+  }
 }
 
 function withOptions(url: string, options: string): string {
@@ -32,31 +40,16 @@ if (testStore() === 'postgres') {
     const database = await createPostgresDatabase(testPostgresAdminUrl());
     t.after(() => database.drop());
 
-    const plain = openDatabase({ dataDir: tmpdir(), databaseUrl: database.url });
-    try {
-      const sessions = await sessionSettings(plain, 3);
-      assert.equal(new Set(sessions.map((session) => session.pid)).size, 3, 'three sessions of the pool were asked');
-      assert.deepEqual(sessions.map((session) => session.jit), ['off', 'off', 'off']);
-    } finally {
-      await plain.close();
-    }
+    const plain = await sessionSettings(database.url, 3);
+    assert.equal(new Set(plain.map((session) => session.pid)).size, 3, 'three sessions of the pool were asked');
+    assert.deepEqual(plain.map((session) => session.jit), ['off', 'off', 'off']);
 
-    const timed = openDatabase({ dataDir: tmpdir(), databaseUrl: withOptions(database.url, '-c statement_timeout=4321') });
-    try {
-      const [session] = await sessionSettings(timed, 1);
-      assert.equal(session.jit, 'off', 'the console\'s setting is kept beside the URL\'s options');
-      assert.equal(session.statement_timeout, '4321ms', 'the URL\'s options apply');
-    } finally {
-      await timed.close();
-    }
+    const [timed] = await sessionSettings(withOptions(database.url, '-c statement_timeout=4321'), 1);
+    assert.equal(timed.jit, 'off', 'the console\'s setting is kept beside the URL\'s options');
+    assert.equal(timed.statement_timeout, '4321ms', 'the URL\'s options apply');
 
-    const withJit = openDatabase({ dataDir: tmpdir(), databaseUrl: withOptions(database.url, '-c jit=on') });
-    try {
-      const [session] = await sessionSettings(withJit, 1);
-      assert.equal(session.jit, 'on', 'an option of the URL comes after the console\'s, and wins');
-    } finally {
-      await withJit.close();
-    }
+    const [withJit] = await sessionSettings(withOptions(database.url, '-c jit=on'), 1);
+    assert.equal(withJit.jit, 'on', 'an option of the URL comes after the console\'s, and wins');
   });
 
   test('PostgreSQL: a URL that cannot be parsed is refused at once, with its password hidden (postgres)', () => {

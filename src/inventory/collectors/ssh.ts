@@ -263,7 +263,6 @@ export class SshMachineShell implements MachineShell {
     });
   }
 
-  /** Closes the connection; safe to call more than once. */
   /** Whether the connection has ended, or ends within `withinMs`. */
   private connectionEnds(client: Client, withinMs: number): Promise<boolean> {
     if (this.connectionEnded) return Promise.resolve(true);
@@ -279,6 +278,7 @@ export class SshMachineShell implements MachineShell {
     });
   }
 
+  /** Closes the connection; safe to call more than once. */
   close(): void {
     this.closed = true;
     this.client?.end();
