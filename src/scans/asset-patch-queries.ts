@@ -181,12 +181,12 @@ export interface PatchAssetSelection {
  * DEFAULT_PAIR_PROBE_LIMITS).
  *
  * PostgreSQL plans either form as a semi-join of its own choosing, by its estimates, which fail
- * for assets having what nearly every pair matches: it expects about 90,000 of 1.5 million pairs
- * to match `vendor:debian` and collects them all (a page of 400 assets 278 ms, their count
- * 377 ms). There, patches are always written `in`. Assets are written `exists`, with `OFFSET 0`
- * so that each machine is checked for a pair of its own, when the havingQuery reads nothing of a
- * pair's status and the sample of postgresAssetPairShare says at least the share of
- * PairProbeLimits.postgresAssetShares of all pairs match; `in` otherwise (see
+ * for assets having what many pairs match: it expects about 90,000 of 1.5 million pairs to match
+ * `vendor:debian` and collects them all (a page of 400 assets 278 ms, their count 377 ms). There,
+ * patches are always written `in`. Assets are written `exists`, with `OFFSET 0` so that each
+ * machine is checked for a pair of its own, when the sample of postgresAssetPairShare says that
+ * at least the share of PairProbeLimits.postgresAssetShares of all pairs match (or of
+ * postgresAssetStatusShares, for a havingQuery that reads a pair's status); `in` otherwise (see
  * DEFAULT_PAIR_PROBE_LIMITS).
  */
 export type PairSemiJoin = 'in' | 'exists';
@@ -206,6 +206,8 @@ export interface PairProbeLimits {
   assets: { page: number; count: number };
   /** PostgreSQL: the least share of all pairs matching a havingQuery on assets joined `exists`. */
   postgresAssetShares: { page: number; count: number };
+  /** The same, for a havingQuery on assets that reads a pair's status in some term. */
+  postgresAssetStatusShares: { page: number; count: number };
 }
 
 /**
@@ -220,17 +222,28 @@ export interface PairProbeLimits {
  * - a count of assets: 74,000 pairs 78 against 489 ms, 235,000 pairs 623 against 1,980 ms, 300,000
  *   pairs 214 against 92 ms, 1.5 million pairs 808 against 96 ms.
  * PostgreSQL, assets, `in` against `exists` (with `OFFSET 0`), by the share of the 1.5 million
- * pairs that match:
- * - a page of 400: 1.0 (`vendor:debian`) 278 against 22 ms, 0.19 (`vendorSeverity:Low`) 79
- *   against 40 ms, 0.05 (`vendorSeverity:Critical`) 25 against 51 ms, a few pairs 5 against
- *   262 ms;
- * - a count: 1.0 377 against 98 ms, 0.48 (`isSecurity:true`) 62 against 60 ms, 0.19 82 against
- *   826 ms, 0.05 23 against 1,072 ms. A machine without a match is checked pair by pair.
+ * pairs that match, in-process:
+ * - a page of 400: 1.0 (`vendor:debian`) 249 against 9 ms, 0.38 (`vendorSeverity:None`) 138
+ *   against 31 ms, 0.25 (`vendorSeverity:[Critical,Important]`) 63 against 72 ms, 0.19
+ *   (`vendorSeverity:Low`) 67 against 34 ms, 0.06 (`vendorSeverity:Critical`) 21 against 48 ms,
+ *   a few pairs 5 against 262 ms;
+ * - a count: 1.0 332–399 against 89–95 ms; from 0.49 to 0.94 about the same (45–60 ms, and
+ *   340 ms both ways for 0.75); 0.38 162 against 644 ms, 0.25 81 against 1,627 ms, 0.06 22
+ *   against 1,094 ms. Without a status to narrow it, a machine's check may walk the matching
+ *   patches one by one, looking each up among its pairs.
+ * - With a pair's status read (`vendor:debian and patchStatus:Installed`), a machine's check
+ *   reads its pairs in that state (the `(machine_id, state)` index), so `exists` pays off sooner:
+ *   a page, 0.8 245 against 12 ms, 0.2 108 against 9 ms, 0.14 68 against 6 ms, 0.099 5.3
+ *   against 4.3 ms, 0.073 34 against 37 ms, 0.038 17 against 58 ms, 0.012 7 against 152 ms; a
+ *   count, 0.8 423 against 106 ms, 0.39 and 0.75 about the same (48–61 ms), 0.14–0.2 70–134
+ *   against 51–100 ms, 0.099 46 against 55 ms, 0.073 34 against 795 ms, 0.012 9 against
+ *   2,886 ms. The count's share is kept well above where `exists` turns ruinous.
  */
 export const DEFAULT_PAIR_PROBE_LIMITS: PairProbeLimits = {
   patches: { page: 2000, count: 20_000 },
   assets: { page: 12_000, count: 150_000 },
   postgresAssetShares: { page: 0.15, count: 0.9 },
+  postgresAssetStatusShares: { page: 0.1, count: 0.3 },
 };
 
 /**
@@ -603,9 +616,11 @@ export class AssetPatchQueries {
     const { havingQuery } = selection;
     if (!havingQuery || (listed === 'assets' && this.havingReadsOnlyPairStatus(selection))) return selection;
     if (this.db.dialect === 'postgres') {
-      if (listed === 'patches' || termsReadColumn(havingQuery, this.tokens.patchPairs, PAIR_STATUS_COLUMN, 'some')) return selection;
+      if (listed === 'patches') return selection;
       const share = await this.postgresAssetPairShare({ ...selection, havingQuery });
-      return { ...selection, semiJoin: share >= this.pairProbeLimits.postgresAssetShares[purpose] ? 'exists' : 'in' };
+      const readsStatus = termsReadColumn(havingQuery, this.tokens.patchPairs, PAIR_STATUS_COLUMN, 'some');
+      const least = readsStatus ? this.pairProbeLimits.postgresAssetStatusShares : this.pairProbeLimits.postgresAssetShares;
+      return { ...selection, semiJoin: share >= least[purpose] ? 'exists' : 'in' };
     }
     const limit = this.pairProbeLimits[listed][purpose];
     const [row] = await this.run('pair probe', selection, [listed, limit], () => this.views(listed, selection, { pairsOnly: true })
@@ -616,23 +631,32 @@ export class AssetPatchQueries {
   }
 
   /**
-   * PostgreSQL: about what share of all (patch, asset) pairs match a havingQuery on assets that
-   * reads nothing of a pair's status, from a sample of the counted patches (PAIR_SHARE_SAMPLE):
-   * the pairs of those matching it, over the pairs of all, each read from the patch's counts.
-   * 0 when the sample has no pairs.
+   * PostgreSQL: about what share of all (patch, asset) pairs match a havingQuery on assets, from a
+   * sample of the counted patches (PAIR_SHARE_SAMPLE). Each patch of the sample stands for its
+   * pairs in each status, weighed by its count of them (`Missing` by its missing count, and so
+   * on), so a havingQuery that reads a pair's status (`vendor:debian and patchStatus:Installed`)
+   * is weighed as exactly as one that does not. 0 when the sample has no pairs.
    */
   private async postgresAssetPairShare(selection: PatchAssetSelection & { havingQuery: QqlNode }): Promise<number> {
     // Kept by the havingQuery alone: the assets' own query is no part of the statement.
     const [row] = await this.run('pair share', { havingQuery: selection.havingQuery, now: selection.now }, [PAIR_SHARE_SAMPLE], () => {
       const wanted = new Set<PmViewName>(['pm_patches']);
-      viewsOfQuery(selection.havingQuery, this.tokens.patches, wanted);
-      const conditions = this.compile(selection.havingQuery, this.tokens.patches, PM_VIEWS.patches, selection.now ?? Date.now());
-      const pairs = sql<number>`pm_patches.missing_count + pm_patches.installed_count`;
+      viewsOfQuery(selection.havingQuery, this.tokens.patchPairs, wanted);
+      const alias = PM_VIEWS.patchPairs;
+      const conditions = this.compile(selection.havingQuery, this.tokens.patchPairs, alias, selection.now ?? Date.now());
+      // One row per (sampled patch, status), with the columns of `pm_patch_pairs` that a
+      // havingQuery reads: the patch's, the status, and a stored state of that status.
+      const statuses = STATE_COUNTS[PM_VIEWS.patches].counts.map(([status, count]) =>
+        sql`select ${sql.lit(status)} as patch_status, ${sql.lit(PATCH_STATES_OF_STATUS[status as keyof typeof PATCH_STATES_OF_STATUS][0])} as pair_state,
+          coalesce(${sql.ref(`sample.${count}`)}, 0) as pair_count`);
+      const weighted = sql<PmPatchPairViewRow & { pair_count: number }>`(select sample.*, st.patch_status, st.pair_state, st.pair_count
+        from (select * from pm_patches order by id limit ${sql.lit(PAIR_SHARE_SAMPLE)}) as sample
+        cross join lateral (${sql.join(statuses, sql` union all `)}) as st)`;
       return withPmViews(this.db.kysely, this.db.dialect, wanted, { countedPatchesOnly: true })
-        .selectFrom((eb) => eb.selectFrom('pm_patches').selectAll().orderBy('pm_patches.id').limit(PAIR_SHARE_SAMPLE).as('pm_patches'))
+        .selectFrom(weighted.as(alias))
         .select([
-          sql<number | string | null>`sum(case when ${sql.join(conditions, sql` and `)} then ${pairs} end)`.as('matching'),
-          sql<number | string | null>`sum(${pairs})`.as('total'),
+          sql<number | string | null>`sum(case when ${sql.join(conditions, sql` and `)} then ${sql.ref(`${alias}.pair_count`)} end)`.as('matching'),
+          sql<number | string | null>`sum(${sql.ref(`${alias}.pair_count`)})`.as('total'),
         ])
         .compile();
     });
