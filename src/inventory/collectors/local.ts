@@ -16,8 +16,9 @@ export class MachineShellTimeoutError extends Error {
   }
 }
 
-function exitCodeOfSignal(signal: NodeJS.Signals): number {
-  const number = osConstants.signals[signal];
+/** The shell's exit status for a process killed by `signal` (`SIGKILL` → 137); 128 for one it does not know. */
+export function exitCodeOfSignal(signal: string): number {
+  const number = osConstants.signals[signal as NodeJS.Signals];
   return 128 + (typeof number === 'number' ? number : 0);
 }
 

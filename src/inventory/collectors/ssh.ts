@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import { Client, type ClientChannel, type ConnectConfig } from 'ssh2';
 import type { MachineShell, MachineShellResult, MachineShellRunOptions } from '../machine-shell.js';
-import { MachineShellTimeoutError } from './local.js';
+import { exitCodeOfSignal, MachineShellTimeoutError } from './local.js';
 
 export const DEFAULT_SSH_CONNECT_TIMEOUT_MS = 20_000;
 export const DEFAULT_SSH_COMMAND_TIMEOUT_MS = 120_000;
@@ -245,8 +245,9 @@ export class SshMachineShell implements MachineShell {
       client.once('close', onConnectionClose);
       channel.on('data', take(stdout));
       channel.stderr.on('data', take(stderr));
+      // ssh2 names a signal as Node does (`SIGKILL`; the protocol sends `KILL`).
       channel.on('exit', (code: number | null, signal?: string) => {
-        exitCode = typeof code === 'number' ? code : signal ? 128 + (SIGNAL_NUMBERS[signal] ?? 0) : undefined;
+        exitCode = typeof code === 'number' ? code : signal ? exitCodeOfSignal(signal) : undefined;
       });
       channel.on('close', () => {
         if (exitCode === undefined) {
@@ -285,5 +286,3 @@ export class SshMachineShell implements MachineShell {
     this.client = undefined;
   }
 }
-
-const SIGNAL_NUMBERS: Record<string, number> = { HUP: 1, INT: 2, QUIT: 3, ABRT: 6, KILL: 9, SEGV: 11, PIPE: 13, ALRM: 14, TERM: 15 };
