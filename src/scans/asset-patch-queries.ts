@@ -282,7 +282,7 @@ const INDEXED_CHILD_TABLES: ReadonlySet<string> = new Set(['patch_cves', 'patch_
  * the fleet (`pm_patch_fleet_states`, counted in `patch_status_counts`), and an asset's states
  * over its patches (`pm_patch_states` by machine, counted in `machine_patch_counts`).
  */
-const STATE_COUNTS: Readonly<Record<string, { states: string; counts: ReadonlyArray<readonly [state: string, count: string]> }>> = {
+const STATE_COUNTS: Readonly<Record<string, { states: string; counts: ReadonlyArray<readonly [state: keyof typeof PATCH_STATES_OF_STATUS, count: string]> }>> = {
   [PM_VIEWS.patches]: { states: PM_VIEWS.patchFleetStates, counts: [['Missing', 'fleet_missing_count'], ['Installed', 'fleet_installed_count']] },
   [PM_VIEWS.assets]: { states: PM_VIEWS.patchStates, counts: [['Missing', 'missing_patch_count'], ['Installed', 'installed_patch_count']] },
 };
@@ -647,7 +647,7 @@ export class AssetPatchQueries {
       // One row per (sampled patch, status), with the columns of `pm_patch_pairs` that a
       // havingQuery reads: the patch's, the status, and a stored state of that status.
       const statuses = STATE_COUNTS[PM_VIEWS.patches].counts.map(([status, count]) =>
-        sql`select ${sql.lit(status)} as patch_status, ${sql.lit(PATCH_STATES_OF_STATUS[status as keyof typeof PATCH_STATES_OF_STATUS][0])} as pair_state,
+        sql`select ${sql.lit(status)} as patch_status, ${sql.lit(PATCH_STATES_OF_STATUS[status][0])} as pair_state,
           coalesce(${sql.ref(`sample.${count}`)}, 0) as pair_count`);
       const weighted = sql<PmPatchPairViewRow & { pair_count: number }>`(select sample.*, st.patch_status, st.pair_state, st.pair_count
         from (select * from pm_patches order by id limit ${sql.lit(PAIR_SHARE_SAMPLE)}) as sample
